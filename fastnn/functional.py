@@ -1,0 +1,133 @@
+"""The seeds' API, fast: ``fit``, ``predict_proba``, ``predict``, ``accuracy``, ``cost_and_gradients``.
+
+Arrays are in the seeds' layout: ``X`` is ``(n_features, n_samples)``, ``Y`` is ``(1, n_samples)``
+of 0/1 labels, ``params`` is the dict ``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}``. The network
+is a stack of dense layers with one hidden ``activation`` and a sigmoid output trained on binary
+cross-entropy by full-batch gradient descent; ``fastnn.reference`` is the same algorithm in plain
+NumPy, and the tests hold the two together.
+"""
+import numpy as np
+
+from . import validation
+from .init import INITS, initial_theta
+from .kernels.activations import ACTIVATIONS
+from .kernels.losses import LOGISTIC
+from .kernels.network import Data, predict_output
+from .kernels.train import gradient_descent, gradient_descent_parallel, loss_grad, loss_grad_parallel
+from .layout import Layout, sizes_from_params
+from .training import chunks, make_net, make_workspace, parallel_pays
+
+
+def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init="small", seed=None,
+        params=None, leak=0.01, dtype=None, print_cost=False, callback=None):
+    """Train a network by full-batch gradient descent; return ``(params, costs)``.
+
+    Parameters
+    ----------
+    X, Y : array-like, shapes (n_features, n_samples) and (1, n_samples) (or (n_samples,)), Y in {0, 1}.
+    learning_rate : float > 0.
+    hidden_size : int, tuple of ints, 0 or ().
+        One hidden layer of that many units, one layer per entry, or none (logistic regression).
+    iterations : int >= 0.
+    activation : {"tanh", "sigmoid", "relu", "leaky_relu", "arctan", "identity"}
+        Hidden-layer activation; the output is always a sigmoid.
+    init : {"small", "he", "glorot"}
+        Weight draw: randn * 0.01 (seed 004), randn * sqrt(2 / fan_in) (seed 001), or Glorot
+        uniform. Ignored when ``params`` is given.
+    seed : None, int or numpy.random.RandomState, for the initial weights.
+    params : dict, optional
+        Initial parameters (the seeds' dict) instead of a fresh draw; never modified.
+    leak : float >= 0, slope of leaky_relu for z < 0.
+    dtype : None (float64), float64 or float32.
+    print_cost : bool, print the cost every 1,000 iterations, as seed 004 does.
+    callback : callable(iteration, cost), optional, called for every iteration, in order, after
+        the compiled chunk that contains it returns.
+
+    Returns
+    -------
+    params : dict of the trained ``W1, b1, ...`` (new arrays of ``dtype``).
+    costs : float64 array of length ``iterations``; ``costs[i]`` is the cost before update i.
+
+    Raises
+    ------
+    ValueError on bad input; DivergenceError (a FloatingPointError) when the cost or the parameters
+    become NaN or infinite: training stops there instead of returning garbage.
+    """
+    args = validation.fit_arguments(X, Y, learning_rate, hidden_size, iterations, activation, ACTIVATIONS,
+                                    init, INITS, leak, dtype, print_cost, callback)
+    dtype, n_samples = args.dtype, args.X.shape[1]
+    layout = Layout(args.sizes)
+    theta = layout.from_dict(params, dtype) if params is not None else initial_theta(layout, init, seed, dtype)
+    net = make_net(args.sizes, ACTIVATIONS[activation], args.leak, LOGISTIC, dtype)
+    data = Data(args.X, args.Y, np.full(n_samples, 1.0 / n_samples, dtype))
+    workspace = make_workspace(args.sizes, n_samples, dtype)
+    run = gradient_descent_parallel if parallel_pays(workspace) else gradient_descent
+    rate = dtype.type(args.learning_rate)
+    costs = np.empty(args.iterations)
+    for start, stop in chunks(args.iterations):
+        done = run(theta, net, data, rate, costs[start:stop], workspace)
+        for i in range(start, start + min(done + 1, stop - start)):
+            if print_cost and i % 1000 == 0:
+                print(f"Cost after iteration {i}: {costs[i]:f}")
+            if callback is not None:
+                callback(i, costs[i])
+        if done < stop - start:
+            raise validation.diverged(costs[start + done], start + done, learning_rate)
+    validation.check_finite_parameters([theta])
+    return layout.to_dict(theta), costs
+
+
+def _network(X, params, activation, leak):
+    """Checked ``(theta, layout, net, X)`` for evaluating ``params`` on ``X``, in float32 if every
+    parameter is float32, else in float64."""
+    sizes = sizes_from_params(params)
+    all_float32 = all(np.asarray(v).dtype == np.float32 for v in params.values())
+    dtype = np.dtype(np.float32 if all_float32 else np.float64)
+    layout = Layout(sizes)
+    theta = layout.from_dict(params, dtype)
+    X = validation.as_matrix(X, "X", dtype)
+    if X.shape[0] != sizes[0]:
+        raise ValueError(f"X has {X.shape[0]} features (rows) but params expect {sizes[0]}")
+    code = validation.choice(activation, "activation", ACTIVATIONS)
+    net = make_net(sizes, code, validation.non_negative_number(leak, "leak"), LOGISTIC, dtype)
+    return theta, layout, net, X
+
+
+def predict_proba(X, params, activation="tanh", leak=0.01):
+    """Output probabilities, shape (1, n_samples), of the network ``params`` for ``X`` (n_features, n_samples)."""
+    theta, layout, net, X = _network(X, params, activation, leak)
+    workspace = make_workspace(layout.sizes, X.shape[1], X.dtype, max_groups=1)
+    out = np.empty((layout.sizes[-1], X.shape[1]), X.dtype)
+    predict_output(theta, net, X, out, workspace.A[0], workspace.D[0])
+    return out
+
+
+def cost_and_gradients(X, Y, params, activation="tanh", leak=0.01):
+    """The cost of ``params`` on ``(X, Y)`` and its gradients ``{"dW1": ..., "db1": ..., ...}``.
+
+    One fused forward + cost + backward pass (what ``fit`` runs every iteration), the fast twin
+    of ``fastnn.reference`` ``forward``, ``compute_cost`` and ``backward``.
+    """
+    theta, layout, net, X = _network(X, params, activation, leak)
+    Y = validation.binary_labels(Y, X.shape[1], X.dtype)
+    n_samples = X.shape[1]
+    data = Data(X, Y, np.full(n_samples, 1.0 / n_samples, X.dtype))
+    workspace = make_workspace(layout.sizes, n_samples, X.dtype)
+    run = loss_grad_parallel if parallel_pays(workspace) else loss_grad
+    cost = run(theta, net, data, 0, n_samples, workspace)
+    grads = {f"d{name}": value for name, value in layout.to_dict(workspace.grad).items()}
+    return cost, grads
+
+
+def predict(X, params, activation="tanh", leak=0.01):
+    """0/1 labels, shape (1, n_samples), int: 1 where the probability exceeds 0.5 (seed 004)."""
+    return (predict_proba(X, params, activation, leak) > 0.5).astype(int)
+
+
+def accuracy(Y, Y_hat):
+    """Percentage of labels in ``Y_hat`` equal to ``Y`` (seed 004's ``compute_accuracy``, unrounded)."""
+    Y = np.asarray(Y)
+    Y_hat = np.asarray(Y_hat)
+    if Y.size == 0 or np.shape(Y) != np.shape(Y_hat):
+        raise ValueError(f"Y and Y_hat must be non-empty and of one shape, got {np.shape(Y)} and {np.shape(Y_hat)}")
+    return float(np.mean(Y == Y_hat) * 100.0)

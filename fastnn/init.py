@@ -1,0 +1,37 @@
+"""Initial weights, drawn into the flat buffer.
+
+Weights are drawn layer by layer, ``W1`` first, from ``numpy.random.RandomState(seed)`` in float64
+and then cast, so a seed gives the same network in float64 and float32, and ``seed=0`` with
+``init="small"`` gives exactly the weights of seed 004's ``np.random.seed(0)`` code. Biases start
+at zero, as in the seeds.
+"""
+import numbers
+
+import numpy as np
+
+#: init name -> function (rng, n_out, n_in) -> float64 weights of shape (n_out, n_in)
+INITS = {
+    "small": lambda rng, n_out, n_in: rng.randn(n_out, n_in) * 0.01,  # seed 004
+    "he": lambda rng, n_out, n_in: rng.randn(n_out, n_in) * np.sqrt(2.0 / n_in),  # seed 001
+    "glorot": lambda rng, n_out, n_in: rng.uniform(-1.0, 1.0, (n_out, n_in)) * np.sqrt(6.0 / (n_in + n_out)),
+}
+
+
+def check_random_state(seed):
+    """A ``RandomState`` from None (fresh entropy), an int, or a ``RandomState`` (used as is)."""
+    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
+        return np.random.RandomState(seed)
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    raise ValueError(f"seed must be None, an int or a numpy.random.RandomState, got {seed!r}")
+
+
+def initial_theta(layout, init, seed, dtype):
+    """A flat buffer for ``layout`` with weights drawn by ``INITS[init]`` and zero biases."""
+    rng = check_random_state(seed)
+    draw = INITS[init]
+    theta = np.zeros(layout.n_params, dtype)
+    for layer in range(1, layout.n_layers + 1):
+        weights = layout.weights(theta, layer)
+        weights[...] = draw(rng, *weights.shape)
+    return theta

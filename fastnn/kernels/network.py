@@ -1,0 +1,125 @@
+"""The fused forward and backward pass of a dense network over one block of samples, any depth.
+
+Conventions shared by every kernel (``fastnn.layout`` is their Python mirror):
+
+- ``theta`` is the flat parameter buffer. Layer l = 1..L holds ``W_l`` (``sizes[l]`` x
+  ``sizes[l-1]``, row-major, the seeds' shape) followed by ``b_l`` (``sizes[l]``).
+- Data are feature-major, as in the seeds: ``X[k, i]`` is feature k of sample i. A block is the
+  columns ``col .. col + n - 1``; it is read in place, never copied.
+- ``A`` and ``D`` have one row per unit of layers 1..L (layer l from row ``sum(sizes[1:l])``) and
+  one column per sample of the block. The innermost loops run along rows, over the samples, so
+  they are contiguous and vectorise, and a block stays in cache. The forward pass leaves the
+  activations in A (the output layer's logits z) and f'(z) in D; the backward pass turns D into
+  the deltas dloss/dz.
+"""
+from collections import namedtuple
+
+from .activations import activate_row
+from .losses import output_activation, output_loss_delta
+from .options import EXACT, REDUCE, kernel
+from .rows import add_row_dots, row_sum, weighted_row_sums
+
+#: What a kernel needs to know of a network: ``sizes`` (int64 array n_0..n_L), the hidden
+#: ``activation`` code, ``leak`` (leaky ReLU slope, in the parameters' dtype) and the ``output`` kind.
+Net = namedtuple("Net", "sizes activation leak output")
+
+#: Training data, feature-major: ``X`` (n_features, n), ``Y`` (n_outputs, n), per-sample weights ``w``
+#: (``1/n`` each for a mean loss).
+Data = namedtuple("Data", "X Y w")
+
+#: Per-group buffers (group g uses index g of each): a block's activations ``A``, derivatives and
+#: deltas ``D``, four scratch rows ``T``; the group's gradient ``gpart`` and loss ``lpart``; and
+#: ``grad``, the gradient summed over groups.
+Workspace = namedtuple("Workspace", "A D T gpart lpart grad")
+
+
+@kernel(EXACT)
+def output_row(sizes):
+    """First row of the output layer in A and D: ``sum(sizes[1:L])``."""
+    row = 0
+    for layer in range(1, sizes.shape[0] - 1):
+        row += sizes[layer]
+    return row
+
+
+@kernel(EXACT)
+def forward_block(theta, net, X, col, A, D, n):
+    """Layers 1..L for samples ``col .. col + n - 1`` of X: ``z = W a + b``, then the activation."""
+    sizes = net.sizes
+    n_layers = sizes.shape[0] - 1
+    p = 0  # offset of W_l in theta
+    row = 0  # first row of layer l in A and D
+    prev = 0  # first row of layer l - 1 in A
+    for layer in range(1, n_layers + 1):
+        n_in = sizes[layer - 1]
+        n_out = sizes[layer]
+        bias = p + n_out * n_in
+        if layer == 1:
+            weighted_row_sums(theta, p, n_in, 1, bias, X, 0, col, n_in, A, row, n_out, n)
+        else:
+            weighted_row_sums(theta, p, n_in, 1, bias, A, prev, 0, n_in, A, row, n_out, n)
+        if layer < n_layers:
+            for j in range(n_out):
+                activate_row(net.activation, net.leak, A, row + j, D, row + j, n)
+        p += n_out * (n_in + 1)
+        prev = row
+        row += n_out
+
+
+@kernel(EXACT)
+def backward_block(theta, net, X, col, A, D, T, grad, n):
+    """Backpropagate the block's output deltas (D's last rows) through layers L..1.
+
+    Adds each layer's ``dW = delta a_prev^T`` and ``db = sum(delta)`` over the block to ``grad``
+    and turns D's hidden rows into deltas: ``delta_prev = (W^T delta) * f'(z_prev)``.
+    """
+    sizes = net.sizes
+    n_layers = sizes.shape[0] - 1
+    p = theta.shape[0]  # offsets are walked back from the ends
+    row = output_row(sizes) + sizes[n_layers]
+    for layer in range(n_layers, 0, -1):
+        n_in = sizes[layer - 1]
+        n_out = sizes[layer]
+        p -= n_out * (n_in + 1)
+        row -= n_out
+        prev = row - n_in
+        for j in range(n_out):
+            grad[p + n_out * n_in + j] += row_sum(D, row + j, n)
+        if layer == 1:
+            add_row_dots(D, row, n_out, X, 0, col, n_in, grad, p, n_in, n)
+        else:
+            add_row_dots(D, row, n_out, A, prev, 0, n_in, grad, p, n_in, n)
+        if layer > 1:
+            for k in range(0, n_in, 4):  # (W^T delta) for four units at a time, into T
+                m = min(4, n_in - k)
+                weighted_row_sums(theta, p + k, 1, n_in, -1, D, row, 0, n_out, T, 0, m, n)
+                for i in range(m):
+                    for s in range(n):
+                        D[prev + k + i, s] *= T[i, s]
+
+
+@kernel(REDUCE)
+def block_loss_grad(theta, net, data, col, n, A, D, T, grad):
+    """Fused step for samples ``col .. col + n - 1``: forward, loss, backward. Returns the loss
+    and adds the gradient to ``grad``."""
+    sizes = net.sizes
+    forward_block(theta, net, data.X, col, A, D, n)
+    row = output_row(sizes)
+    loss = output_loss_delta(net.output, A, row, sizes[sizes.shape[0] - 1], data.Y, data.w, col, D, n)
+    backward_block(theta, net, data.X, col, A, D, T, grad, n)
+    return loss
+
+
+@kernel(EXACT)
+def predict_output(theta, net, X, out, A, D):
+    """Output activations (probabilities) for every column of ``X`` into ``out`` (n_outputs, n)."""
+    n_samples = X.shape[1]
+    block = A.shape[1]
+    n_out = out.shape[0]
+    row = output_row(net.sizes)
+    for col in range(0, n_samples, block):
+        n = min(block, n_samples - col)
+        forward_block(theta, net, X, col, A, D, n)
+        output_activation(net.output, A, row, n_out, n)
+        for j in range(n_out):
+            out[j, col:col + n] = A[row + j, :n]

@@ -1,0 +1,84 @@
+"""Loss and gradient over many samples, and full-batch gradient descent, in compiled loops.
+
+Samples are cut into blocks of ``A.shape[2]`` and the blocks into ``n_groups`` contiguous groups.
+Each group sums its blocks' gradients into its own row of ``gpart``; the rows are then added in
+group order. The number of groups depends only on the number of blocks, never on the thread
+count, so results are bitwise identical at any number of threads, and the serial and parallel
+twins of each driver (``options.serial_and_parallel``) give identical results too.
+"""
+import numpy as np
+from numba import prange
+
+from .network import block_loss_grad
+from .options import EXACT, kernel, serial_and_parallel
+
+
+@kernel(EXACT)
+def n_groups(n_samples, block, max_groups):
+    """Number of groups for ``n_samples`` in blocks of ``block``: one a block, at most ``max_groups``."""
+    n_blocks = (n_samples + block - 1) // block
+    return max(1, min(n_blocks, max_groups))
+
+
+@kernel(EXACT)
+def group_loss_grad(g, groups, theta, net, data, start, stop, ws):
+    """Loss and gradient of group g's blocks of samples ``start .. stop - 1``, into ``ws.lpart[g]``
+    and ``ws.gpart[g]``."""
+    block = ws.A.shape[2]
+    n_blocks = (stop - start + block - 1) // block
+    grad = ws.gpart[g]
+    grad[:] = 0
+    loss = 0.0
+    for b in range(g * n_blocks // groups, (g + 1) * n_blocks // groups):
+        base = start + b * block
+        n = min(block, stop - base)
+        loss += block_loss_grad(theta, net, data, base, n, ws.A[g], ws.D[g], ws.T[g], grad)
+    ws.lpart[g] = loss
+
+
+@kernel(EXACT)
+def sum_groups(ws, groups):
+    """``ws.grad`` = the groups' gradients added in group order; returns their loss, likewise."""
+    grad = ws.grad
+    grad[:] = ws.gpart[0]
+    for g in range(1, groups):
+        for p in range(grad.shape[0]):
+            grad[p] += ws.gpart[g, p]
+    loss = 0.0
+    for g in range(groups):
+        loss += ws.lpart[g]
+    return loss
+
+
+def _loss_grad(theta, net, data, start, stop, ws):
+    """Loss of samples ``start .. stop - 1`` (weighted by ``data.w``); the gradient goes to ``ws.grad``."""
+    groups = n_groups(stop - start, ws.A.shape[2], ws.gpart.shape[0])
+    for g in prange(groups):
+        group_loss_grad(g, groups, theta, net, data, start, stop, ws)
+    return sum_groups(ws, groups)
+
+
+def _gradient_descent(theta, net, data, learning_rate, costs, ws):
+    """Full-batch gradient descent, ``len(costs)`` iterations of ``theta -= learning_rate * grad``.
+
+    ``costs[i]`` is the cost before iteration i's update. Stops at the first cost that is NaN or
+    inf, without updating; returns the number of iterations completed (``len(costs)`` unless it
+    stopped).
+    """
+    n_samples = data.X.shape[1]
+    groups = n_groups(n_samples, ws.A.shape[2], ws.gpart.shape[0])
+    grad = ws.grad
+    for it in range(costs.shape[0]):
+        for g in prange(groups):
+            group_loss_grad(g, groups, theta, net, data, 0, n_samples, ws)
+        cost = sum_groups(ws, groups)
+        costs[it] = cost
+        if not np.isfinite(cost):
+            return it
+        for p in range(theta.shape[0]):
+            theta[p] -= learning_rate * grad[p]
+    return costs.shape[0]
+
+
+loss_grad, loss_grad_parallel = serial_and_parallel(_loss_grad)
+gradient_descent, gradient_descent_parallel = serial_and_parallel(_gradient_descent)

@@ -1,0 +1,66 @@
+"""Running the training kernels from Python: workspaces, chunks of iterations, divergence.
+
+A kernel call runs a chunk of iterations sized to take about ``CHUNK_SECONDS``, so Python gets
+control back often enough for callbacks, progress reports and Ctrl-C (numba cannot interrupt a
+compiled loop, numba #5551), and rarely enough that this costs nothing.
+"""
+import time
+
+import numba
+import numpy as np
+
+from .errors import DivergenceError
+from .kernels.network import Net, Workspace
+
+#: Samples per block: a block's activations stay in cache (tuned in scripts/tune_block.py).
+BLOCK = 256
+#: Most groups of blocks a gradient is split into (parallel tasks). Fixed, so results never
+#: depend on the thread count.
+MAX_GROUPS = 16
+#: Target duration of one kernel call.
+CHUNK_SECONDS = 0.2
+
+
+def make_net(sizes, activation, leak, output, dtype):
+    """The kernels' ``Net`` for layer ``sizes`` and activation/output codes."""
+    return Net(np.asarray(sizes, dtype=np.int64), activation, dtype.type(leak), output)
+
+
+def make_workspace(sizes, n_samples, dtype, block=BLOCK, max_groups=MAX_GROUPS):
+    """Buffers for a gradient over up to ``n_samples`` samples at a time, allocated once per fit."""
+    block = min(block, n_samples)
+    groups = min(max_groups, -(-n_samples // block))
+    rows = sum(sizes[1:])
+    n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    return Workspace(
+        A=np.zeros((groups, rows, block), dtype),
+        D=np.zeros((groups, rows, block), dtype),
+        T=np.zeros((groups, 4, block), dtype),
+        gpart=np.zeros((groups, n_params), dtype),
+        lpart=np.zeros(groups, np.float64),
+        grad=np.zeros(n_params, dtype),
+    )
+
+
+def parallel_pays(workspace):
+    """Whether to run the parallel twin of a kernel: more than one group and more than one thread.
+
+    Either twin gives the same bits, so this choice only affects speed.
+    """
+    return workspace.gpart.shape[0] > 1 and numba.get_num_threads() > 1
+
+
+def chunks(total, seconds=CHUNK_SECONDS):
+    """Yield ``(start, stop)`` ranges covering ``range(total)``, each sized from the previous one's
+    duration to take about ``seconds``; the first is small so that it measures cheaply."""
+    start, size = 0, 1
+    while start < total:
+        stop = min(total, start + size)
+        began = time.perf_counter()
+        yield start, stop
+        elapsed = time.perf_counter() - began
+        rate = (stop - start) / max(elapsed, 1e-6)
+        size = int(min(max(1, rate * seconds), 8 * (stop - start)))
+        start = stop
+
+

@@ -1,0 +1,56 @@
+"""Same seed, same bits: run twice, at 1 and 2 threads, serial and parallel kernels."""
+import numba
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn.kernels import train
+from fastnn.kernels.network import Data
+from fastnn.training import make_net, make_workspace
+
+from .conftest import moons
+
+
+def bitwise_equal(a, b):
+    return sorted(a) == sorted(b) and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("hidden", [5, (16, 8)])
+def test_same_seed_same_bits_at_any_thread_count(hidden, dtype):
+    X, Y = moons(n_samples=3000)  # several blocks, so the parallel kernel really splits the work
+    results = []
+    for threads in (1, 2, 1, 2):
+        numba.set_num_threads(threads)
+        try:
+            results.append(fastnn.fit(X, Y, 0.5, hidden, 200, activation="tanh", init="he", seed=42, dtype=dtype))
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    for params, costs in results[1:]:
+        assert bitwise_equal(params, results[0][0])
+        assert np.array_equal(costs, results[0][1])
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid"])
+def test_serial_and_parallel_kernels_agree_bitwise(activation):
+    X, Y = moons(n_samples=2500)
+    sizes = (2, 7, 3, 1)
+    dtype = np.dtype(np.float64)
+    net = make_net(sizes, fastnn.functional.ACTIVATIONS[activation], 0.01, 0, dtype)
+    data = Data(X, Y.astype(float), np.full(X.shape[1], 1.0 / X.shape[1]))
+    start = np.random.RandomState(0).randn(sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])))
+    outcomes = []
+    for kernel in (train.gradient_descent, train.gradient_descent_parallel):
+        theta = start.copy()
+        costs = np.empty(50)
+        assert kernel(theta, net, data, 0.3, costs, make_workspace(sizes, X.shape[1], dtype)) == 50
+        outcomes.append((theta, costs))
+    assert np.array_equal(outcomes[0][0], outcomes[1][0])
+    assert np.array_equal(outcomes[0][1], outcomes[1][1])
+
+
+def test_different_seeds_differ():
+    X, Y = moons()
+    a, _ = fastnn.fit(X, Y, 0.5, 5, 10, seed=1)
+    b, _ = fastnn.fit(X, Y, 0.5, 5, 10, seed=2)
+    assert not bitwise_equal(a, b)
