@@ -41,7 +41,10 @@ import numpy as np
 import fastnn
 from fastnn import reference
 
-LEARNING_RATE = 0.5
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "asv_bench"))
+from benchmarks import peers  # noqa: E402
+
+LEARNING_RATE = peers.LEARNING_RATE
 DTYPES = (np.float64, np.float32)
 DEFAULT_PLOT = Path(__file__).resolve().parent / "out" / "compare.png"
 
@@ -87,187 +90,43 @@ class Problem:
         X, Y = fastnn.datasets.moons(n_samples=case.n_samples, noise=0.25, seed=0)
         return cls(case, X, Y.astype(np.float64), reference.initialize_parameters(case.sizes, "he", seed=0))
 
-    def layers(self, dtype):
-        """``[(W1, b1), (W2, b2), ...]`` of the initial weights as ``dtype`` arrays."""
-        return [(self.start[f"W{l}"].astype(dtype), self.start[f"b{l}"].astype(dtype))
-                for l in range(1, len(self.case.sizes))]
 
+# --- the implementations, from the asv suite's ``peers`` module (both time the same code)
 
-# --- the implementations: each ``prepare(problem, dtype, iterations)`` returns a call that trains
-# --- and returns the costs; only the call is timed.
-
+@dataclass(frozen=True)
 class Competitor:
-    name = ""
+    """``peers.<function>(X, Y, start, hidden, dtype, **options)`` under a name; ``requires``: an
+    optional module it needs."""
+    name: str
+    function: str
+    options: tuple = ()
+    requires: str = None
 
     def unavailable(self):
-        """Why this one cannot run here (a message), or None."""
-        return None
-
-    def prepare(self, problem, dtype, iterations):
-        raise NotImplementedError
-
-
-class Fastnn(Competitor):
-    """fastnn.fit on all of numba's threads, or on ``threads`` of them (its serial kernels on one)."""
-
-    def __init__(self, threads=None):
-        self.threads = threads
-        self.name = "fastnn" if threads is None else f"fastnn {threads}t"
-
-    def prepare(self, problem, dtype, iterations):
-        import numba
-
-        def run():
-            before = numba.get_num_threads()
-            numba.set_num_threads(self.threads or numba.config.NUMBA_NUM_THREADS)
-            try:
-                return fastnn.fit(problem.X, problem.Y, LEARNING_RATE, problem.case.hidden, iterations,
-                                  params=problem.start, dtype=dtype)[1]
-            finally:
-                numba.set_num_threads(before)
-        return run
-
-
-class Reference(Competitor):
-    name = "reference"
-
-    def prepare(self, problem, dtype, iterations):
-        def run():
-            return reference.fit(problem.X, problem.Y, LEARNING_RATE, problem.case.hidden, iterations,
-                                 params=problem.start, dtype=dtype)[1]
-        return run
-
-
-class ScikitLearn(Competitor):
-    """MLPClassifier on full-batch SGD without momentum, L2 or early stopping: the seeds' updates."""
-    name = "sklearn"
-
-    def prepare(self, problem, dtype, iterations):
-        import warnings
-
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.neural_network import MLPClassifier
-
-        X, y = np.ascontiguousarray(problem.X.T, dtype=dtype), problem.Y.ravel().astype(int)
-        model = MLPClassifier(problem.case.hidden, activation="tanh", solver="sgd", alpha=0.0,
-                              batch_size=problem.case.n_samples, learning_rate_init=LEARNING_RATE, momentum=0.0,
-                              nesterovs_momentum=False, shuffle=False, tol=0.0, n_iter_no_change=iterations + 1,
-                              max_iter=1, warm_start=True, random_state=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X, y)  # allocates coefs_ and the rest; the weights are replaced next
-        model.coefs_ = [W.T.copy() for W, b in problem.layers(dtype)]
-        model.intercepts_ = [b.ravel().copy() for W, b in problem.layers(dtype)]
-        model.loss_curve_, model.max_iter = [], iterations
-
-        def run():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(X, y)
-            return np.asarray(model.loss_curve_)
-        return run
-
-
-class TorchEager(Competitor):
-    """PyTorch eager mode with autograd on ``threads`` threads (None: all cores)."""
-
-    def __init__(self, threads):
-        self.threads = threads or os.cpu_count()
-        self.name = f"torch {self.threads}t"
-
-    def unavailable(self):
+        """Why this one cannot run here, or None."""
         try:
-            import torch  # noqa: F401
-        except ImportError:
-            return "not installed (pip install fastnn-numba[compare], with a CPU build of torch)"
+            if self.requires:
+                peers.optional(self.requires)
+        except NotImplementedError as error:
+            return f"{error}: pip install fastnn-numba[compare]" + (", with a CPU build of torch"
+                                                                     if self.requires == "torch" else "")
         return None
 
-    def prepare(self, problem, dtype, iterations):
-        import torch
-        import torch.nn.functional as F
-
-        tdtype = torch.float64 if dtype == np.float64 else torch.float32
-        X = torch.tensor(problem.X, dtype=tdtype)
-        Y = torch.tensor(problem.Y, dtype=tdtype)
-        layers = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True))
-                  for W, b in problem.layers(dtype)]
-        params = [p for layer in layers for p in layer]
-
-        def run():
-            torch.set_num_threads(self.threads)
-            costs = []
-            for _ in range(iterations):
-                A = X
-                for W, b in layers[:-1]:
-                    A = torch.tanh(W @ A + b)
-                W, b = layers[-1]
-                loss = F.binary_cross_entropy_with_logits(W @ A + b, Y)
-                for p in params:
-                    p.grad = None
-                loss.backward()
-                with torch.no_grad():
-                    for p in params:
-                        p.sub_(LEARNING_RATE * p.grad)
-                costs.append(loss.detach())
-            return torch.stack(costs).numpy()
-        return run
+    def prepare(self, problem, dtype):
+        """``prepare(iterations)`` -> the call to time (see ``peers``)."""
+        return getattr(peers, self.function)(problem.X, problem.Y, problem.start, problem.case.hidden, dtype,
+                                             **dict(self.options))
 
 
-class JaxScan(Competitor):
-    """JAX: ``jit`` over a ``lax.scan`` of the whole training loop (XLA picks its threads)."""
-    name = "jax"
-
-    def __init__(self):
-        self.train = None
-
-    def unavailable(self):
-        try:
-            import jax  # noqa: F401
-        except ImportError:
-            return "not installed (pip install fastnn-numba[compare])"
-        return None
-
-    def compiled(self):
-        """The jitted training loop, built once (a new shape or length compiles once more)."""
-        if self.train is None:
-            import jax
-            import jax.numpy as jnp
-
-            jax.config.update("jax_enable_x64", True)
-
-            def cost(layers, X, Y):
-                A = X
-                for W, b in layers[:-1]:
-                    A = jnp.tanh(W @ A + b)
-                W, b = layers[-1]
-                Z = W @ A + b
-                return jnp.mean(jnp.maximum(Z, 0) - Y * Z + jnp.log1p(jnp.exp(-jnp.abs(Z))))
-
-            cost_and_grad = jax.value_and_grad(cost)
-
-            def train(layers, X, Y, iterations):
-                def step(layers, _):
-                    value, grads = cost_and_grad(layers, X, Y)
-                    return jax.tree_util.tree_map(lambda p, g: p - LEARNING_RATE * g, layers, grads), value
-                return jax.lax.scan(step, layers, None, length=iterations)
-
-            self.train = jax.jit(train, static_argnums=3)
-        return self.train
-
-    def prepare(self, problem, dtype, iterations):
-        import jax.numpy as jnp
-
-        train = self.compiled()
-        layers = [(jnp.asarray(W), jnp.asarray(b)) for W, b in problem.layers(dtype)]
-        X, Y = jnp.asarray(problem.X.astype(dtype)), jnp.asarray(problem.Y.astype(dtype))
-
-        def run():
-            return np.asarray(train(layers, X, Y, iterations)[1])  # blocks until the result is ready
-        return run
-
-
-def competitors():
-    return [Fastnn(), Fastnn(1), Reference(), ScikitLearn(), TorchEager(1), TorchEager(None), JaxScan()]
+COMPETITORS = [
+    Competitor("fastnn", "fastnn_fit"),
+    Competitor("fastnn 1t", "fastnn_fit", (("threads", 1),)),
+    Competitor("reference", "reference_fit"),
+    Competitor("sklearn", "sklearn_fit"),
+    Competitor("torch 1t", "torch_eager", (("threads", 1),), "torch"),
+    Competitor(f"torch {os.cpu_count()}t", "torch_eager", (("threads", os.cpu_count()),), "torch"),
+    Competitor("jax", "jax_scan", (), "jax"),
+]
 
 
 # --- the physical limit
@@ -349,40 +208,46 @@ def limit_us(case, peaks):
 
 # --- measuring
 
-def run_safely(call):
-    """``(seconds, costs, error)``: a failing implementation is reported, never stops the script."""
+def describe(error):
+    return f"{type(error).__name__}: {error}"
+
+
+def run_safely(prepare, iterations):
+    """``(seconds, costs, error)`` of one run: the call ``prepare(iterations)`` returns is timed, the
+    set-up is not. A failing implementation is reported, never stops the script."""
     try:
+        call = prepare(iterations)
         began = time.perf_counter()
         costs = call()
         return time.perf_counter() - began, np.asarray(costs, np.float64), None
     except Exception as error:  # noqa: BLE001 - any failure of a competitor is a result to report
-        return None, None, f"{type(error).__name__}: {error}"
+        return None, None, describe(error)
 
 
 def measure(problem, dtype, runners, iterations, repeats):
     """Median microseconds per iteration, final cost and first-run overhead of each runner.
 
     Returns ``{name: {"us", "cost", "overhead"} or {"error"}}``. Runs are interleaved: one of each
-    per round, after a warm-up round (compilation, caches) that is timed apart.
+    per round, each from the initial weights, after a warm-up round (compilation, caches) that is
+    timed apart.
     """
-    results, calls = {}, {}
+    results, prepares = {}, {}
     for runner in runners:
         try:
-            calls[runner.name] = runner.prepare(problem, dtype, iterations)
+            prepares[runner.name] = runner.prepare(problem, dtype)
         except Exception as error:  # noqa: BLE001
-            results[runner.name] = {"error": f"{type(error).__name__}: {error}"}
+            results[runner.name] = {"error": describe(error)}
             continue
-        seconds, _, error = run_safely(calls[runner.name])
+        seconds, _, error = run_safely(prepares[runner.name], iterations)
         results[runner.name] = {"error": error} if error else {"first": seconds, "times": []}
     for _ in range(repeats):
-        for runner in runners:
-            result = results[runner.name]
+        for name, prepare in prepares.items():
+            result = results[name]
             if "error" in result:
                 continue
-            prepared = runner.prepare(problem, dtype, iterations)  # a fresh start (sklearn's model is stateful)
-            seconds, costs, error = run_safely(prepared)
+            seconds, costs, error = run_safely(prepare, iterations)
             if error:
-                results[runner.name] = {"error": error}
+                results[name] = {"error": error}
                 continue
             result["times"].append(seconds)
             result["cost"] = float(costs[-1])
@@ -397,8 +262,7 @@ def measure(problem, dtype, runners, iterations, repeats):
 def iterations_for(problem, seconds):
     """Iterations for which one reference run (float64) takes about ``seconds``."""
     probe = max(2, int(2000 / problem.case.n_samples))
-    call = Reference().prepare(problem, np.float64, probe)
-    elapsed = best_time(call, 1)
+    elapsed = best_time(Competitor("reference", "reference_fit").prepare(problem, np.float64)(probe), 1)
     return int(max(probe, min(20000, seconds * probe / elapsed)))
 
 
@@ -458,7 +322,8 @@ def render(header, lines, markdown):
 
 
 def plot(rows, names, path):
-    """Log-log plot of microseconds per iteration against N for the plot network, one panel a dtype."""
+    """Log-log plot of microseconds per iteration against N, one panel a dtype, for the plot network
+    (or, when it was not measured, the network measured at the most sizes)."""
     try:
         import matplotlib
     except ImportError:
@@ -466,9 +331,13 @@ def plot(rows, names, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    sizes = {}
+    for row in rows:
+        sizes.setdefault(row["case"].hidden, set()).add(row["case"].n_samples)
+    hidden = PLOT_HIDDEN if PLOT_HIDDEN in sizes else max(sizes, key=lambda h: len(sizes[h]))
     fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
     for ax, dtype in zip(axes, DTYPES):
-        chosen = sorted((row for row in rows if row["dtype"] == dtype and row["case"].hidden == PLOT_HIDDEN),
+        chosen = sorted((row for row in rows if row["dtype"] == dtype and row["case"].hidden == hidden),
                         key=lambda row: row["case"].n_samples)
         n = [row["case"].n_samples for row in chosen]
         for name in names:
@@ -480,8 +349,8 @@ def plot(rows, names, path):
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("microseconds per iteration")
     axes[0].legend(fontsize=8)
-    hidden = "-".join(map(str, (2,) + PLOT_HIDDEN + (1,)))
-    fig.suptitle(f"full-batch gradient descent, network {hidden}, tanh: time per iteration against N")
+    network = "-".join(map(str, (2,) + hidden + (1,)))
+    fig.suptitle(f"full-batch gradient descent, network {network}, tanh: time per iteration against N")
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -512,7 +381,7 @@ def main(argv=None):
 
     runners, names = [], []
     wanted = set(args.only.split(",")) | {"fastnn"} if args.only else None
-    for runner in competitors():
+    for runner in COMPETITORS:
         if wanted is not None and not any(runner.name.startswith(name) for name in wanted):
             continue
         reason = runner.unavailable()

@@ -16,19 +16,20 @@ import functools
 import importlib
 import os
 import time
-import warnings
 
 import numpy as np
 
 import fastnn
 from fastnn import reference
 
+from . import peers
+
 PROFILE = os.environ.get("FASTNN_ASV_PROFILE", "regular")
 if PROFILE not in ("fast", "regular"):
     raise ValueError(f"FASTNN_ASV_PROFILE must be 'fast' or 'regular', got {PROFILE!r}")
 
 DTYPES = ["float64", "float32"]
-LEARNING_RATE = 0.5
+LEARNING_RATE = peers.LEARNING_RATE
 
 
 def by_profile(fast, regular):
@@ -49,14 +50,6 @@ def feature(module, name):
         raise NotImplementedError(f"{module}.{name} is not in this version of fastnn ({error})") from None
 
 
-def optional(module):
-    """An optional competitor's module, or NotImplementedError (asv: skipped) saying it is absent."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise NotImplementedError(f"{module} is not installed: skipped") from None
-
-
 @functools.lru_cache(maxsize=None)
 def moons(n_samples, dtype):
     """The seeds' data, ``X`` (2, n) and ``Y`` (1, n), noise 0.25, seed 0, as ``dtype`` arrays."""
@@ -70,58 +63,10 @@ def start(sizes):
     return reference.initialize_parameters(sizes, "he", seed=0)
 
 
-def fastnn_fit(n_samples, hidden, activation, dtype):
-    """``prepare(iterations)`` -> a call that runs fastnn.fit on moons from :func:`start`."""
+def prepared(peer, n_samples, hidden, activation, dtype):
+    """``prepare(iterations)`` of ``peers.<peer>`` on moons from :func:`start` (see ``peers``)."""
     X, Y = moons(n_samples, dtype)
-    params = start((2,) + hidden + (1,))
-
-    def prepare(iterations):
-        return functools.partial(fastnn.fit, X, Y, LEARNING_RATE, hidden, iterations, activation=activation,
-                                 params=params, dtype=dtype)
-    return prepare
-
-
-def reference_fit(n_samples, hidden, activation, dtype):
-    """``prepare(iterations)`` -> a call that runs fastnn.reference.fit (the seeds' NumPy loop) alike."""
-    X, Y = moons(n_samples, dtype)
-    params = start((2,) + hidden + (1,))
-
-    def prepare(iterations):
-        return functools.partial(reference.fit, X, Y, LEARNING_RATE, hidden, iterations, activation=activation,
-                                 params=params, dtype=dtype)
-    return prepare
-
-
-def sklearn_fit(n_samples, hidden, activation, dtype):
-    """``prepare(iterations)`` -> a call that makes scikit-learn's MLPClassifier do what fastnn.fit does.
-
-    Full-batch SGD without momentum, L2 or early stopping is the seeds' gradient descent: the same
-    network (``activation`` hidden layers, logistic output, mean binary cross-entropy), the same
-    updates, from the same weights. Building the estimator at those weights is not timed; ``fit`` is.
-    """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
-    names = {"tanh": "tanh", "relu": "relu", "sigmoid": "logistic", "identity": "identity"}
-    if activation not in names:
-        raise NotImplementedError(f"scikit-learn's MLP has no {activation!r} activation")
-    X, Y = moons(n_samples, dtype)
-    X, y = np.ascontiguousarray(X.T), Y.ravel().astype(int)
-    params = start((2,) + hidden + (1,))
-    n_layers = len(hidden) + 1
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-
-    def prepare(iterations):
-        model = MLPClassifier(hidden, activation=names[activation], solver="sgd", alpha=0.0, batch_size=n_samples,
-                              learning_rate="constant", learning_rate_init=LEARNING_RATE, momentum=0.0,
-                              nesterovs_momentum=False, shuffle=False, tol=0.0, n_iter_no_change=iterations + 1,
-                              max_iter=1, warm_start=True, random_state=0)
-        model.fit(X, y)  # one epoch that allocates coefs_ and the rest; the weights are replaced next
-        model.coefs_ = [params[f"W{l}"].T.astype(dtype) for l in range(1, n_layers + 1)]
-        model.intercepts_ = [params[f"b{l}"].ravel().astype(dtype) for l in range(1, n_layers + 1)]
-        model.loss_curve_, model.max_iter = [], iterations
-        return functools.partial(model.fit, X, y)
-    return prepare
+    return getattr(peers, peer)(X, Y, start((2,) + hidden + (1,)), hidden, dtype, activation=activation)
 
 
 def timed(prepare, iterations):

@@ -1,7 +1,7 @@
 """fastnn.fit, the seed-style full-batch training loop: time per call, and peak memory of a large fit."""
 import fastnn
 
-from .common import DTYPES, LEARNING_RATE, by_profile, fastnn_fit, hidden_sizes, moons, start
+from .common import DTYPES, LEARNING_RATE, by_profile, hidden_sizes, moons, prepared, start
 
 
 class TimeFit:
@@ -17,7 +17,7 @@ class TimeFit:
     param_names = ["n_samples", "hidden", "activation", "dtype"]
 
     def setup(self, n_samples, hidden, activation, dtype):
-        prepare = fastnn_fit(n_samples, hidden_sizes(hidden), activation, dtype)
+        prepare = prepared("fastnn_fit", n_samples, hidden_sizes(hidden), activation, dtype)
         prepare(1)()  # the JIT warm (compiled, or loaded from numba's cache) before anything is timed
         self.fit = prepare(self.iterations)
 

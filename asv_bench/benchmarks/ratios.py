@@ -4,7 +4,7 @@ On a shared machine every absolute time moves with the load; a ratio of two inte
 measurements taken seconds apart moves far less, so these are the figures to trust. Higher is
 better (``scripts/perf_gate.py`` knows: benchmarks named ``track_speedup*``).
 """
-from .common import DTYPES, by_profile, fastnn_fit, hidden_sizes, reference_fit, sklearn_fit, speedup
+from .common import DTYPES, by_profile, hidden_sizes, prepared, speedup
 
 CASES = by_profile(["500:5"], ["500:5", "2000:5", "2000:50", "20000:50", "20000:64x64"])
 
@@ -15,13 +15,15 @@ def _case(case):
     return int(n_samples), hidden_sizes(hidden)
 
 
-PEERS = {"reference": reference_fit, "sklearn": sklearn_fit}
+#: peer name -> function of ``peers``
+PEERS = {"reference": "reference_fit", "sklearn": "sklearn_fit", "jax": "jax_scan"}
 
 
 class Speedup:
     """fastnn.fit against a peer doing the same training (tanh, same data, same initial weights):
     ``reference`` is ``fastnn.reference.fit``, the seeds' NumPy loop; ``sklearn`` is scikit-learn's
-    MLPClassifier on full-batch gradient descent."""
+    MLPClassifier on full-batch gradient descent; ``jax`` is a ``jit`` of a ``lax.scan`` of the
+    loop (skipped when jax is not installed)."""
     params = [CASES, DTYPES, list(PEERS)]
     param_names = ["case", "dtype", "peer"]
     unit = "times faster"
@@ -30,8 +32,8 @@ class Speedup:
 
     def setup(self, case, dtype, peer):
         n_samples, hidden = _case(case)
-        self.fast = fastnn_fit(n_samples, hidden, "tanh", dtype)
-        self.slow = PEERS[peer](n_samples, hidden, "tanh", dtype)
+        self.slow = prepared(PEERS[peer], n_samples, hidden, "tanh", dtype)
+        self.fast = prepared("fastnn_fit", n_samples, hidden, "tanh", dtype)
 
     def track_speedup(self, case, dtype, peer):
         return speedup(self.fast, self.slow, self.seconds, self.rounds)
