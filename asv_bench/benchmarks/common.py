@@ -82,12 +82,13 @@ def speedup(fast, slow, seconds, rounds):
     ``rounds`` interleaved runs.
 
     Both run the same number of iterations, sized so that ``slow`` takes about ``seconds``; one run of
-    each first warms caches and the JIT. Measured in one process, the ratio survives a loaded machine
-    that moves every absolute time.
+    each first warms caches and the JIT (jax compiles once per loop length). Measured in one process,
+    the ratio survives a loaded machine that moves every absolute time.
     """
     probe = 2
     iterations = int(max(probe, seconds * probe / timed(slow, probe)))
     timed(fast, iterations)
+    timed(slow, iterations)
     times = {fast: [], slow: []}
     for _ in range(rounds):
         for prepare in (fast, slow):

@@ -60,8 +60,8 @@ class Estimators:
     params = [list(CASES)]
     param_names = ["case"]
     unit = "times faster"
-    seconds = by_profile(0.1, 1.0)  # one scikit-learn fit
-    rounds = by_profile(1, 3)
+    peer_seconds = by_profile(0.1, 1.0)  # one scikit-learn fit
+    interleaved = by_profile(1, 3)  # rounds of one fit each
 
     def setup(self, case):
         self.fitted = _estimator("fastnn", case)
@@ -76,4 +76,5 @@ class Estimators:
         self.fitted.predict(self.X)
 
     def track_speedup_over_sklearn(self, case):
-        return speedup(_fit("fastnn", case), _fit("sklearn.neural_network", case), self.seconds, self.rounds)
+        fast, slow = _fit("fastnn", case), _fit("sklearn.neural_network", case)
+        return speedup(fast, slow, self.peer_seconds, self.interleaved)

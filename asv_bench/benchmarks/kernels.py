@@ -75,7 +75,7 @@ class Block:
 class Gradient:
     """Whole-data kernels: the gradient over every sample, and one gradient-descent step."""
     params = [by_profile([2000], [2000, 20000]),
-              by_profile(["5"], ["5", "50", "64x64"]),
+              by_profile(["5"], ["5", "64x64"]),
               DTYPES,
               ["serial", "parallel"]]
     param_names = ["n_samples", "hidden", "dtype", "twin"]

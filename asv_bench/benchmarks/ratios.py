@@ -27,8 +27,8 @@ class Speedup:
     params = [CASES, DTYPES, list(PEERS)]
     param_names = ["case", "dtype", "peer"]
     unit = "times faster"
-    seconds = by_profile(0.05, 0.3)  # one run of the peer
-    rounds = by_profile(1, 5)
+    peer_seconds = by_profile(0.05, 0.3)  # one run of the peer
+    interleaved = by_profile(1, 5)  # rounds of one run each
 
     def setup(self, case, dtype, peer):
         n_samples, hidden = _case(case)
@@ -36,4 +36,4 @@ class Speedup:
         self.fast = prepared("fastnn_fit", n_samples, hidden, "tanh", dtype)
 
     def track_speedup(self, case, dtype, peer):
-        return speedup(self.fast, self.slow, self.seconds, self.rounds)
+        return speedup(self.fast, self.slow, self.peer_seconds, self.interleaved)

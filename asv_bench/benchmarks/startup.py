@@ -29,7 +29,7 @@ class StartUp:
     params = [["cold", "warm"]]
     param_names = ["numba_cache"]
     # A cold sample compiles for half a minute: a few samples, no asv warm-up runs.
-    repeat = by_profile(1, 3)
+    repeat = by_profile(1, 2)
     rounds = 1
     number = 1
     min_run_count = 1
