@@ -76,14 +76,15 @@ def ensure_machine():
         asv("machine", "--yes")
 
 
-def run_commit(commit, work, *asv_args, python_dir=None):
+def run_commit(commit, work, *asv_args, env=None):
     """``asv run`` of the suite at ``commit`` (results recorded under its hash); returns asv's exit code.
 
-    The commit's tree is unpacked once into ``work``/<hash>; ``python_dir`` (default ``work``/python)
-    is the fixed-path venv that imports it.
+    The commit's tree is unpacked once into ``work``/<hash>; ``work``/python is the fixed-path venv
+    that imports it. ``env``: extra environment variables.
     """
     source = Path(work) / commit
     if not source.exists():
         unpack(commit, source)
-    python = commit_python(source, python_dir or Path(work) / "python")
-    return asv("run", f"--environment=existing:{python}", f"--set-commit-hash={commit}", *asv_args, check=False)
+    python = commit_python(source, Path(work) / "python")
+    return asv("run", f"--environment=existing:{python}", f"--set-commit-hash={commit}", *asv_args, env=env,
+               check=False)
