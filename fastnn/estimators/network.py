@@ -55,11 +55,12 @@ class Network:
         return theta
 
     def unpack(self, theta, dtype):
-        """``(coefs, intercepts)``: new C-contiguous arrays of ``dtype`` in scikit-learn's layout."""
+        """``(coefs, intercepts)``: new C-contiguous arrays of ``dtype`` in scikit-learn's layout
+        (copies, never views of ``theta``)."""
         coefs, intercepts = [], []
         for layer in range(1, self.layout.n_layers + 1):
-            coefs.append(np.ascontiguousarray(self.layout.weights(theta, layer).T, dtype=dtype))
-            intercepts.append(self.layout.biases(theta, layer).astype(dtype))
+            coefs.append(np.array(self.layout.weights(theta, layer).T, dtype=dtype, order="C"))
+            intercepts.append(np.array(self.layout.biases(theta, layer), dtype=dtype))
         return coefs, intercepts
 
     def sklearn_order(self):
