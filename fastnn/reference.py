@@ -10,6 +10,10 @@ cost is computed from the output logit Z (``max(Z, 0) - Y Z + log1p(exp(-|Z|))``
 ``-(Y log A + (1 - Y) log(1 - A))`` but finite when A rounds to 0 or 1), and the sigmoid never
 overflows ``exp``. This module computes with NumPy only; it shares with fastnn just the checks
 of the arguments (``fastnn.validation``) and the dict <-> shapes bookkeeping (``fastnn.layout``).
+
+The last part is the oracle of fastnn's scikit-learn estimators: the other output kinds
+(``OUTPUTS``: softmax, identity and exp outputs with their losses), weighted losses and gradients,
+the L2 penalty, SGD and Adam steps, and an epoch of minibatch training.
 """
 import numpy as np
 

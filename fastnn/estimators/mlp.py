@@ -46,6 +46,11 @@ class EstimatorDivergenceError(DivergenceError, ValueError):
     raises when its solver ends with non-finite weights."""
 
 
+def _non_finite_weights():
+    return EstimatorDivergenceError("Solver produced non-finite parameter weights. The input data may contain large "
+                                    "values and need to be preprocessed.")
+
+
 class BaseMultilayerPerceptron(BaseEstimator):
     """What MLPClassifier and MLPRegressor share: parameters, fitting, the forward pass."""
 
@@ -165,10 +170,15 @@ class BaseMultilayerPerceptron(BaseEstimator):
         else:
             self._fit_lbfgs(X, y, sample_weight, layer_units)
 
-        if not all(np.isfinite(w).all() for w in chain(self.coefs_, self.intercepts_)):
-            raise EstimatorDivergenceError("Solver produced non-finite parameter weights. The input data may contain "
-                                           "large values and need to be preprocessed.")
+        if not all(np.isfinite(w).all() for w in chain(self.coefs_, self.intercepts_)):  # as given by the user
+            raise _non_finite_weights()
         return self
+
+    def _set_weights(self, network, theta, dtype):
+        """``coefs_`` and ``intercepts_`` from ``theta``; never NaN or inf (raises instead)."""
+        if not np.isfinite(theta).all():
+            raise _non_finite_weights()
+        self.coefs_, self.intercepts_ = network.unpack(theta, dtype)
 
     def _initialize(self, y, layer_units, dtype):
         """Fitted attributes for a first fit, and initial weights: Glorot uniform, drawn as scikit-learn
@@ -240,7 +250,7 @@ class BaseMultilayerPerceptron(BaseEstimator):
         self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
         self.loss_ = opt_res.fun
         theta[order] = opt_res.x
-        self.coefs_, self.intercepts_ = network.unpack(theta, X.dtype)
+        self._set_weights(network, theta, X.dtype)
 
     def _fit_stochastic(self, X, y, sample_weight, layer_units, incremental):
         """scikit-learn's epoch loop for sgd and adam; each epoch is one compiled call."""
@@ -335,7 +345,7 @@ class BaseMultilayerPerceptron(BaseEstimator):
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
 
-        self.coefs_, self.intercepts_ = network.unpack(theta, network.dtype)
+        self._set_weights(network, theta, network.dtype)
         if early_stopping:  # restore the best weights
             self.coefs_ = self._best_coefs
             self.intercepts_ = self._best_intercepts
@@ -345,11 +355,7 @@ class BaseMultilayerPerceptron(BaseEstimator):
         stopping (keeping a copy of the best weights), else on the training loss."""
         if validation is not None:
             X_val, y_val, sample_weight_val = validation
-            y_pred = self._prediction(network.predict(theta, X_val))
-            if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
-                val_score = np.nan
-            else:
-                val_score = self._score_function(y_val, y_pred, sample_weight=sample_weight_val)
+            val_score = self._score_output(network.predict(theta, X_val), y_val, sample_weight_val)
             self.validation_scores_.append(val_score)
             if self.verbose:
                 print("Validation score: %f" % self.validation_scores_[-1])
@@ -383,7 +389,11 @@ class BaseMultilayerPerceptron(BaseEstimator):
         return network.predict(network.pack(self.coefs_, self.intercepts_), feature_major(X, dtype))
 
     def _score(self, X, y, sample_weight=None):
-        y_pred = self._prediction(self._forward_pass_fast(X, check_input=False))
+        return self._score_output(self._forward_pass_fast(X, check_input=False), y, sample_weight)
+
+    def _score_output(self, output, y, sample_weight):
+        """Accuracy or R^2 of the predictions from output activations; NaN if any is not finite."""
+        y_pred = self._prediction(output)
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
         return self._score_function(y, y_pred, sample_weight=sample_weight)
