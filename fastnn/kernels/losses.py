@@ -48,11 +48,10 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
     ``Z[row + j, s]`` is the logit z of output j for sample ``col + s`` of the targets ``Y`` and
     sample weights ``w`` (1/m each for a mean). Returns the loss summed in float64. The logistic
     losses are computed from the logit, never from a rounded probability, so they are finite for
-    any finite z: ``loss = max(z, 0) + log1p(exp(-|z|)) - y z``, ``dloss/dz = sigmoid(z) - y``.
-    ``LOG_LOSS`` overwrites the logits with ``exp(z - max z)``. (Unsigned column index: see
-    ``fastnn.kernels.rows``.)
+    any finite z: ``loss = max(z, 0) - y z + log1p(exp(-|z|))`` with
+    ``log1p(exp(-|z|)) = -log(sigmoid(|z|))``, and ``dloss/dz = sigmoid(z) - y``. ``LOG_LOSS``
+    overwrites the logits with ``exp(z - max z)``. (Unsigned column index: see ``fastnn.kernels.rows``.)
     """
-    one = Z.dtype.type(1.0)
     zero = Z.dtype.type(0.0)
     col = np.uint64(col)
     loss = 0.0
@@ -62,10 +61,10 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
                 c = col + np.uint64(s)
                 z = Z[row + j, s]
                 y = Y[j, c]
-                e = vmath.exp(-abs(z))
-                softplus = (z if z > zero else zero) + vmath.log1p(e)
+                p, p_neg = vmath.logistic(abs(z))  # sigmoid(|z|) in [1/2, 1], and 1 - it
+                softplus = (z if z > zero else zero) - vmath.log(p)
                 loss += w[c] * (softplus - y * z)
-                a = one / (one + e) if z >= zero else e / (one + e)
+                a = p if z >= zero else p_neg
                 D[row + j, s] = w[c] * (a - y)
     elif kind == BINARY_LOG_LOSS:
         lo, hi = clip_bounds(Z)
@@ -74,13 +73,13 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
                 c = col + np.uint64(s)
                 z = Z[row + j, s]
                 y = Y[j, c]
-                e = vmath.exp(-abs(z))
-                # max(z, 0) - y z is exact for y in {0, 1}: no cancellation against log1p(e)
-                term = ((z if z > zero else zero) - y * z) + vmath.log1p(e)
+                p, p_neg = vmath.logistic(abs(z))
+                # max(z, 0) - y z is exact for y in {0, 1}: no cancellation against -log(p)
+                term = ((z if z > zero else zero) - y * z) - vmath.log(p)
                 term = hi if term > hi else term  # NaN passes both selects
                 term = lo if term < lo else term
                 loss += w[c] * term
-                a = one / (one + e) if z >= zero else e / (one + e)
+                a = p if z >= zero else p_neg
                 D[row + j, s] = w[c] * (a - y)
     elif kind == LOG_LOSS:
         loss = _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n)
