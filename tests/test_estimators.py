@@ -12,6 +12,7 @@ import scipy.sparse
 from sklearn import neural_network
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -33,7 +34,11 @@ def quiet_fit(model, X, y, **kwargs):
 
 
 # max_iter=100: the setting scikit-learn's own test suite gives its MLPs for these checks
-# (sklearn/utils/_test_common/instance_generator.py). No check is skipped or expected to fail.
+# (sklearn/utils/_test_common/instance_generator.py). None is expected to fail. Three skip, as they
+# do for scikit-learn's own MLPs: the two array-API checks (they need SCIPY_ARRAY_API=1 and an
+# array-API backend; scikit-learn's MLPs do not support the array API either) and the
+# decision_function check (MLPClassifier has no decision_function). The pandas checks run when
+# pandas is installed (the test extra installs it).
 @parametrize_with_checks([fastnn.MLPClassifier(max_iter=100), fastnn.MLPRegressor(max_iter=100)])
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
@@ -106,6 +111,17 @@ def test_dtype(dtype, X_dtype, expected):
     assert model.predict(X.astype(expected)).dtype == expected
 
 
+def test_continuing_keeps_the_weights_dtype():
+    model = fastnn.MLPClassifier((5,), solver="sgd", random_state=0)
+    model.partial_fit(X_CLS, Y_CLS, classes=np.unique(Y_CLS))
+    model.partial_fit(X_CLS.astype(np.float32), Y_CLS)
+    assert model.coefs_[0].dtype == model._optimizer.velocity.dtype == np.float64
+    model = quiet_fit(fastnn.MLPRegressor(hidden_layer_sizes=(5,), max_iter=3, warm_start=True, random_state=0),
+                      X_REG.astype(np.float32), Y_REG)
+    quiet_fit(model, X_REG, Y_REG)
+    assert model.coefs_[0].dtype == np.float32
+
+
 @pytest.mark.parametrize("dtype", ["float16", np.int32, "double", 32])
 def test_bad_dtype_is_rejected(dtype):
     with pytest.raises(InvalidParameterError, match="dtype"):
@@ -174,3 +190,12 @@ def test_same_bits_at_any_thread_count():
     for model in results[1:]:
         assert model.loss_ == results[0].loss_
         np.testing.assert_array_equal(model.coefs_[0], results[0].coefs_[0])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_convergence_warning(solver):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations|failed to converge"):
+        fastnn.MLPClassifier((5,), solver=solver, max_iter=3, random_state=0).fit(X_CLS, Y_CLS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # stopped by tol: no warning
+        fastnn.MLPClassifier((5,), solver="sgd", tol=10.0, n_iter_no_change=1, random_state=0).fit(X_CLS, Y_CLS)

@@ -152,7 +152,9 @@ class BaseMultilayerPerceptron(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
 
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
-        if self.dtype is not None:
+        if not first_pass:  # warm_start and partial_fit continue in the weights' precision
+            X = X.astype(self.coefs_[0].dtype, copy=False)
+        elif self.dtype is not None:
             X = X.astype(self.dtype, copy=False)
         n_samples, n_features = X.shape
         if sample_weight is not None:
