@@ -317,7 +317,8 @@ class BaseMultilayerPerceptron(BaseEstimator):
                 if done < n_samples:
                     raise EstimatorDivergenceError(
                         f"Training diverged: the loss of the minibatch starting at sample {done} of epoch "
-                        f"{self.n_iter_ + 1} is NaN or infinite. Lower learning_rate_init or scale the data.")
+                        f"{self.n_iter_ + 1} is NaN or infinite (or its sample weights sum to 0). Lower "
+                        "learning_rate_init or scale the data.")
                 self.n_iter_ += 1
                 self.loss_ = total / n_samples
                 self.t_ += n_samples

@@ -27,16 +27,18 @@ Optimizer = namedtuple("Optimizer", "kind rate momentum nesterov beta_1 beta_2 e
 @kernel(REDUCE)
 def squared_weights(theta, sizes):
     """Sum of the squared weights (biases excluded), in float64: the L2 penalty is
-    ``alpha / 2 * squared_weights / total weight``."""
+    ``alpha / 2 * squared_weights / total weight``. (Unsigned offsets, so that the loops
+    vectorise: see ``fastnn.kernels.rows``.)"""
     total = 0.0
-    p = 0
+    p = np.uint64(0)
     for layer in range(1, sizes.shape[0]):
         n_weights = sizes[layer] * sizes[layer - 1]
         layer_total = theta.dtype.type(0.0)
-        for i in range(p, p + n_weights):
-            layer_total += theta[i] * theta[i]
+        for i in range(n_weights):
+            w = theta[p + np.uint64(i)]
+            layer_total += w * w
         total += layer_total
-        p += n_weights + sizes[layer]
+        p += np.uint64(n_weights + sizes[layer])
     return total
 
 
@@ -46,15 +48,17 @@ def regularized_gradient(theta, grad, sizes, alpha, total_weight):
     weights and ``grad / total_weight`` for the biases, in place."""
     alpha = theta.dtype.type(alpha)
     total_weight = theta.dtype.type(total_weight)
-    p = 0
+    p = np.uint64(0)
     for layer in range(1, sizes.shape[0]):
         n_weights = sizes[layer] * sizes[layer - 1]
-        for i in range(p, p + n_weights):
-            grad[i] = (grad[i] + alpha * theta[i]) / total_weight
-        p += n_weights
-        for i in range(p, p + sizes[layer]):
-            grad[i] = grad[i] / total_weight
-        p += sizes[layer]
+        for i in range(n_weights):
+            k = p + np.uint64(i)
+            grad[k] = (grad[k] + alpha * theta[k]) / total_weight
+        p += np.uint64(n_weights)
+        for i in range(sizes[layer]):
+            k = p + np.uint64(i)
+            grad[k] = grad[k] / total_weight
+        p += np.uint64(sizes[layer])
 
 
 @kernel(EXACT)
