@@ -107,35 +107,40 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
 def _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n):
     """``output_loss_delta`` for LOG_LOSS: softmax over each sample's ``n_out`` logits.
 
-    ``-log p_j = log(sum_k exp(z_k - m)) - (z_j - m)`` with m the sample's largest logit, so
-    nothing overflows. Samples are the outer loop (a sample's outputs depend on each other); the
-    few exps per sample cost little next to the hidden layers.
+    ``p_j = exp(z_j - m) / T`` and ``-log p_j = log T - (z_j - m)``, with m the sample's largest
+    logit (nothing overflows) and ``T = sum_k exp(z_k - m)``. Every loop runs over the samples, so
+    it vectorises: a sample's m, then T, wait in ``D[row]`` (its delta is written last), and the
+    logits are shifted by m in place.
     """
     zero = Z.dtype.type(0.0)
     lo, hi = clip_bounds(Z)
     col = np.uint64(col)
-    loss = 0.0
     for s in range(n):
-        c = col + np.uint64(s)
-        m = Z[row, s]
-        for j in range(1, n_out):
+        D[row, s] = Z[row, s]
+    for j in range(1, n_out):
+        for s in range(n):
             z = Z[row + j, s]
-            m = z if z > m else m
-        total = zero
-        for j in range(n_out):
-            e = vmath.exp(Z[row + j, s] - m)
-            D[row + j, s] = e
-            total += e
-        log_total = vmath.log(total)
-        sample_loss = zero
-        for j in range(n_out):
+            D[row, s] = z if z > D[row, s] else D[row, s]
+    for j in range(n_out):
+        for s in range(n):
+            Z[row + j, s] -= D[row, s]
+    for s in range(n):
+        D[row, s] = zero
+    for j in range(n_out):
+        for s in range(n):
+            D[row, s] += vmath.exp(Z[row + j, s])
+    loss = 0.0
+    for j in range(n_out - 1, -1, -1):
+        for s in range(n):
+            c = col + np.uint64(s)
             y = Y[j, c]
-            term = log_total - (Z[row + j, s] - m)
+            z = Z[row + j, s]
+            total = D[row, s]
+            term = vmath.log(total) - z
             term = hi if term > hi else term
             term = lo if term < lo else term
-            sample_loss += y * term if y != zero else zero
-            D[row + j, s] = w[c] * (D[row + j, s] / total - y)
-        loss += w[c] * sample_loss
+            loss += w[c] * (y * term if y != zero else zero)
+            D[row + j, s] = w[c] * (vmath.exp(z) / total - y)
     return loss
 
 
