@@ -88,7 +88,7 @@ class Network:
         workspace = make_workspace(self.sizes, n_samples, self.dtype, max_groups=1)
         out = np.empty((self.sizes[-1], n_samples), self.dtype)
         predict_output(theta, self.net, X, out, workspace.A[0], workspace.D[0])
-        return out.T
+        return np.ascontiguousarray(out.T)  # C order, as scikit-learn returns
 
 
 def feature_major(X, dtype):
