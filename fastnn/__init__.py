@@ -22,3 +22,7 @@ def __getattr__(name):
         from . import estimators
         return getattr(estimators, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY)
