@@ -199,3 +199,23 @@ def test_convergence_warning(solver):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)  # stopped by tol: no warning
         fastnn.MLPClassifier((5,), solver="sgd", tol=10.0, n_iter_no_change=1, random_state=0).fit(X_CLS, Y_CLS)
+
+
+def test_keyboard_interrupt_keeps_the_partial_model(monkeypatch):
+    """As in scikit-learn: Ctrl-C between epochs warns and keeps the weights trained so far."""
+    from fastnn.estimators import mlp
+
+    calls, epoch = [], mlp.minibatch_epoch
+
+    def interrupted_on_the_third_epoch(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return epoch(*args)
+
+    monkeypatch.setattr(mlp, "minibatch_epoch", interrupted_on_the_third_epoch)
+    with pytest.warns(UserWarning, match="interrupted by user"):
+        model = fastnn.MLPClassifier((5,), max_iter=10, random_state=0).fit(X_CLS, Y_CLS)
+    reference = quiet_fit(fastnn.MLPClassifier((5,), max_iter=2, random_state=0), X_CLS, Y_CLS)
+    assert model.n_iter_ == 2 and model.loss_curve_ == reference.loss_curve_
+    np.testing.assert_array_equal(model.coefs_[0], reference.coefs_[0])
