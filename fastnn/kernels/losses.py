@@ -55,25 +55,15 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
     zero = Z.dtype.type(0.0)
     col = np.uint64(col)
     loss = 0.0
-    if kind == LOGISTIC:
+    if kind == LOGISTIC or kind == BINARY_LOG_LOSS:
+        inf = Z.dtype.type(np.inf)
+        lo, hi = clip_bounds(Z) if kind == BINARY_LOG_LOSS else (-inf, inf)
         for j in range(n_out):
             for s in range(n):
                 c = col + np.uint64(s)
                 z = Z[row + j, s]
                 y = Y[j, c]
                 p, p_neg = vmath.logistic(abs(z))  # sigmoid(|z|) in [1/2, 1], and 1 - it
-                softplus = (z if z > zero else zero) - vmath.log(p)
-                loss += w[c] * (softplus - y * z)
-                a = p if z >= zero else p_neg
-                D[row + j, s] = w[c] * (a - y)
-    elif kind == BINARY_LOG_LOSS:
-        lo, hi = clip_bounds(Z)
-        for j in range(n_out):
-            for s in range(n):
-                c = col + np.uint64(s)
-                z = Z[row + j, s]
-                y = Y[j, c]
-                p, p_neg = vmath.logistic(abs(z))
                 # max(z, 0) - y z is exact for y in {0, 1}: no cancellation against -log(p)
                 term = ((z if z > zero else zero) - y * z) - vmath.log(p)
                 term = hi if term > hi else term  # NaN passes both selects
