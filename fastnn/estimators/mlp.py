@@ -34,7 +34,7 @@ from ..errors import DivergenceError
 from ..kernels.network import Data
 from ..kernels.optimizers import regularized_gradient, squared_weights
 from ..kernels.train import loss_grad, loss_grad_parallel, minibatch_epoch, minibatch_epoch_parallel
-from ..training import make_workspace
+from ..training import FasterTwin, make_workspace
 from .network import HIDDEN_ACTIVATIONS, Network, feature_major
 from .solvers import make_optimizer
 
@@ -232,7 +232,7 @@ class BaseMultilayerPerceptron(BaseEstimator):
         n_samples = X.shape[0]
         total_weight = float(n_samples if sample_weight is None else sample_weight.sum())
         workspace = make_workspace(network.sizes, n_samples, network.dtype)
-        run = loss_grad_parallel if network.parallel(workspace, n_samples) else loss_grad
+        run = FasterTwin(loss_grad, loss_grad_parallel, workspace, units=lambda args: 1)
         order = network.sklearn_order()
         theta = network.pack(self.coefs_, self.intercepts_)
         sizes, alpha, loss_scale = network.net.sizes, float(self.alpha), self._loss_scale()
@@ -301,7 +301,7 @@ class BaseMultilayerPerceptron(BaseEstimator):
             sample_idx = np.zeros(0, dtype=int)
             batches = data
         workspace = make_workspace(network.sizes, batch_size, network.dtype)
-        epoch = minibatch_epoch_parallel if network.parallel(workspace, batch_size) else minibatch_epoch
+        epoch = FasterTwin(minibatch_epoch, minibatch_epoch_parallel, workspace, units=lambda args: 1)
         alpha, loss_scale = float(self.alpha), self._loss_scale()
 
         try:

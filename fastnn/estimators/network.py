@@ -13,7 +13,7 @@ from ..kernels.activations import ACTIVATIONS
 from ..kernels.losses import BINARY_LOG_LOSS, LOG_LOSS, POISSON, SQUARED_ERROR
 from ..kernels.network import Data, predict_output
 from ..layout import Layout
-from ..training import make_net, make_workspace, parallel_pays
+from ..training import make_net, make_workspace
 
 #: scikit-learn's hidden activation names (plus fastnn's own) -> kernel codes.
 HIDDEN_ACTIVATIONS = {
@@ -27,11 +27,6 @@ HIDDEN_ACTIVATIONS = {
 
 #: Slope of ``leaky_relu`` for negative inputs (the functional API's default).
 LEAK = 0.01
-
-#: Least work (samples x parameters) per parallel region for the parallel kernels to pay: below,
-#: waking the threads costs more than it saves, and on a busy machine a region waits for a free
-#: core (a full batch of the seeds' moons, 2000 x 21, ran 5x slower in parallel on 2 loaded cores).
-PARALLEL_WORK = 2_000_000
 
 #: scikit-learn's ``out_activation_`` -> output kind of the kernels (activation and matched loss).
 OUTPUT_KINDS = {"logistic": BINARY_LOG_LOSS, "softmax": LOG_LOSS, "identity": SQUARED_ERROR, "exp": POISSON}
@@ -77,10 +72,6 @@ class Network:
         n_samples = X.shape[0]
         w = np.ones(n_samples, self.dtype) if sample_weight is None else np.asarray(sample_weight, self.dtype)
         return Data(feature_major(X, self.dtype), np.ascontiguousarray(np.asarray(Y).T, dtype=self.dtype), w)
-
-    def parallel(self, workspace, n_samples):
-        """Whether to run a kernel's parallel twin for ``n_samples`` at a time (either gives the same bits)."""
-        return parallel_pays(workspace) and n_samples * self.layout.n_params >= PARALLEL_WORK
 
     def predict(self, theta, X):
         """Output activations, shape (n_samples, n_outputs), for feature-major ``X``."""
