@@ -15,7 +15,7 @@ from .kernels.losses import LOGISTIC
 from .kernels.network import Data, predict_output
 from .kernels.train import gradient_descent, gradient_descent_parallel, loss_grad, loss_grad_parallel
 from .layout import Layout, sizes_from_params
-from .training import chunks, make_net, make_workspace, parallel_pays
+from .training import FasterTwin, chunks, make_net, make_workspace, parallel_pays
 
 
 def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init="small", seed=None,
@@ -61,7 +61,7 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init
     net = make_net(args.sizes, ACTIVATIONS[activation], args.leak, LOGISTIC, dtype)
     data = Data(args.X, args.Y, np.full(n_samples, 1.0 / n_samples, dtype))
     workspace = make_workspace(args.sizes, n_samples, dtype)
-    run = gradient_descent_parallel if parallel_pays(workspace) else gradient_descent
+    run = FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: len(args[4]))
     rate = dtype.type(args.learning_rate)
     costs = np.empty(args.iterations)
     for start, stop in chunks(args.iterations):

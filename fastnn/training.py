@@ -42,12 +42,56 @@ def make_workspace(sizes, n_samples, dtype, block=BLOCK, max_groups=MAX_GROUPS):
     )
 
 
-def parallel_pays(workspace):
-    """Whether to run the parallel twin of a kernel: more than one group and more than one thread.
+#: The twin that lost is tried again every this many calls (the machine's load changes), if it
+#: was at most RETRY_SLOWDOWN times slower; else its time is halved and the re-try postponed.
+RETRY_EVERY = 8
+RETRY_SLOWDOWN = 2.0
 
-    Either twin gives the same bits, so this choice only affects speed.
-    """
+
+def parallel_pays(workspace):
+    """Whether the parallel twin of a kernel can help: more than one group and more than one thread."""
     return workspace.gpart.shape[0] > 1 and numba.get_num_threads() > 1
+
+
+class FasterTwin:
+    """A kernel that calls whichever of its serial and parallel twins has lately been faster.
+
+    Both twins give the same bits (``fastnn.kernels.train``), so the choice only affects speed.
+    On an idle machine the parallel twin wins; when other processes hold the cores, a parallel
+    region waits at its barrier for a descheduled thread and can run 100x slower than the serial
+    twin. Each call is timed per unit of work (``units(args)``, e.g. the chunk's iterations); the
+    parallel twin goes first, the serial one second, then the faster one, with the other
+    re-tried every ``RETRY_EVERY`` calls.
+    """
+
+    def __init__(self, serial, parallel, workspace, units, clock=time.perf_counter):
+        self.twins = (parallel, serial) if parallel_pays(workspace) else (serial,)
+        self.units = units
+        self.clock = clock
+        self.seconds_per_unit = [None] * len(self.twins)
+        self.calls = 0
+
+    def __call__(self, *args):
+        choice = self._choose()
+        began = self.clock()
+        result = self.twins[choice](*args)
+        self.seconds_per_unit[choice] = (self.clock() - began) / max(1, self.units(args))
+        self.calls += 1
+        return result
+
+    def _choose(self):
+        if len(self.twins) == 1:
+            return 0
+        if self.calls < 4:
+            return self.calls % 2
+        times = self.seconds_per_unit
+        faster = int(times[1] < times[0])
+        slower = 1 - faster
+        if self.calls % RETRY_EVERY == 0:
+            if times[slower] <= RETRY_SLOWDOWN * times[faster]:
+                return slower
+            times[slower] /= 2
+        return faster
 
 
 def chunks(total, seconds=CHUNK_SECONDS):
