@@ -191,7 +191,8 @@ def machine_peaks(dtype):
 
 
 def cores_used(case):
-    """Threads fastnn.fit runs ``case`` on: its parallel twin splits the samples into blocks."""
+    """Threads fastnn.fit can run ``case`` on: its parallel twin splits the samples into blocks
+    (``fastnn.training.FasterTwin`` may still pick the serial twin on a busy machine)."""
     import numba
 
     from fastnn.training import BLOCK
