@@ -105,10 +105,11 @@ def sweep(args):
                                path=args.png)
             print(f"wrote the accuracy/time scatter plot to {args.png}")
     if best is None:
-        print(f"no configuration has train and dev accuracy > {args.min_accuracy} % with a gap <= {args.max_gap}")
+        print(f"no configuration has a train accuracy > {args.min_accuracy} % and a dev accuracy within "
+              f"{args.max_gap} points of it")
         return
-    print(f"{len(chosen)} configurations pass seed 004's filter (accuracy > {args.min_accuracy} %, gap <= "
-          f"{args.max_gap}); the fastest: hidden {best['hidden_size']}, {best['activation']}, lr "
+    print(f"{len(chosen)} configurations pass seed 004's filter (train accuracy > {args.min_accuracy} %, "
+          f"train-dev gap <= {args.max_gap}); the fastest: hidden {best['hidden_size']}, {best['activation']}, lr "
           f"{best['learning_rate']}, {best['iterations']:,} iterations: train {best['train_accuracy']:.2f} %, "
           f"dev {best['dev_accuracy']:.2f} %, {best['time']:.3f} s")
     X_new, Y_new = datasets.moons(n_samples=args.fresh_samples, noise=args.noise, seed=args.seed + 1)

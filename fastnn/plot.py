@@ -92,7 +92,7 @@ def activations(names=None, *, leak=0.1, path=None):
 
 
 def sweep_scatter(table, *, selected=None, min_accuracy=95, max_gap=1, path=None):
-    """A sweep's rows (a ``SweepTable`` or its DataFrame): train vs dev accuracy, and dev accuracy vs
+    """A sweep's rows (a ``SweepTable`` or its DataFrame): train vs dev accuracy, and train accuracy vs
     training time, coloured by activation, with seed 004's filter shaded and ``selected`` (a row,
     e.g. ``fastnn.select(table)[0]``) circled. Diverged rows are left out and counted in the title."""
     rows = table.to_dict("records") if hasattr(table, "to_dict") else list(table)
@@ -107,20 +107,20 @@ def sweep_scatter(table, *, selected=None, min_accuracy=95, max_gap=1, path=None
         dev = np.array([row["dev_accuracy"] for row in group])
         seconds = np.array([row["time"] for row in group])
         left.scatter(train, dev, s=14, alpha=0.7, label=activation)
-        right.scatter(np.maximum(seconds, 1e-6), dev, s=14, alpha=0.7, label=activation)
+        right.scatter(np.maximum(seconds, 1e-6), train, s=14, alpha=0.7, label=activation)
     lo = min([min(row["train_accuracy"], row["dev_accuracy"]) for row in kept], default=0.0)
     left.plot([lo, 100], [lo, 100], color="grey", linewidth=0.5)
-    m, g = min_accuracy, min(max_gap, 100 - min_accuracy)  # the filter's region: both > m, |gap| <= g
-    left.fill([m, m + g, 100, 100, 100 - g, m], [m, m, 100 - g, 100, 100, m + g], color="green", alpha=0.15,
-              label=f"> {min_accuracy:g} %, gap <= {max_gap:g}")
-    right.axhline(min_accuracy, color="green", linewidth=0.8, linestyle="--")
+    m, g = min_accuracy, max_gap  # the filter's region: train > m, |train - dev| <= g
+    left.fill([m, 100, 100, max(m, 100 - g), m], [m - g, 100 - g, 100, 100, min(100, m + g)], color="green", alpha=0.15,
+              label=f"train > {min_accuracy:g} %, gap <= {max_gap:g}")
     if selected is not None:
         left.scatter([selected["train_accuracy"]], [selected["dev_accuracy"]], s=150, facecolors="none",
                      edgecolors="black", linewidths=1.5, label="selected")
-        right.scatter([max(selected["time"], 1e-6)], [selected["dev_accuracy"]], s=150, facecolors="none",
+        right.scatter([max(selected["time"], 1e-6)], [selected["train_accuracy"]], s=150, facecolors="none",
                       edgecolors="black", linewidths=1.5, label="selected")
     left.set(xlabel="train accuracy (%)", ylabel="dev accuracy (%)", title="accuracy")
-    right.set(xscale="log", xlabel="training time (s)", ylabel="dev accuracy (%)", title="accuracy and time")
+    right.axhline(min_accuracy, color="green", linewidth=0.8, linestyle="--")
+    right.set(xscale="log", xlabel="training time (s)", ylabel="train accuracy (%)", title="accuracy and time")
     left.legend(loc="lower right", fontsize="small")
     right.legend(loc="lower right", fontsize="small")
     figure.suptitle(f"{len(rows)} rows, {len(rows) - len(kept)} diverged")

@@ -113,7 +113,7 @@ def main():
           f"{estimate * sum(grid['iterations']) / max(grid['iterations']):.0f} s)")
     if len(best):
         row = best[0]
-        print(f"selected (accuracy > 95 %, gap <= 1): hidden {row['hidden_size']}, {row['activation']}, lr "
+        print(f"selected (train accuracy > 95 %, gap <= 1): hidden {row['hidden_size']}, {row['activation']}, lr "
               f"{row['learning_rate']}, {row['iterations']:,} iterations: train {row['train_accuracy']:.2f} %, "
               f"dev {row['dev_accuracy']:.2f} %, {row['time']:.2f} s")
     if args.strategies:

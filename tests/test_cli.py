@@ -79,7 +79,7 @@ def test_sweep_quick_grid_and_no_selection(tmp_path):
                           cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "24 runs to 10 iterations, 24 rows" in done.stdout
-    assert "no configuration has train and dev accuracy > 95.0 %" in done.stdout
+    assert "no configuration has a train accuracy > 95.0 %" in done.stdout
     assert os.listdir(tmp_path) == ["sweep.csv"]
 
 

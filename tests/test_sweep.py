@@ -196,19 +196,21 @@ def fake_row(train, dev, seconds, diverged=False, **extra):
 
 SELECTABLE = SweepTable([
     fake_row(96.0, 95.5, 3.0),            # kept
-    fake_row(97.0, 96.0, 1.0),            # kept (gap exactly 1), fastest
+    fake_row(97.0, 96.0, 1.0),            # kept (gap exactly 1)
     fake_row(99.0, 96.0, 0.5),            # gap 3: overfits
-    fake_row(95.0, 96.0, 0.1),            # train accuracy not above 95
-    fake_row(96.0, 95.0, 0.2),            # dev accuracy not above 95
+    fake_row(95.0, 95.0, 0.1),            # train accuracy not above 95
+    fake_row(95.5, 94.5, 0.2),            # kept: the dev accuracy may be below 95, within the gap; fastest
     fake_row(95.5, 96.5, 2.0),            # dev above train by 1: kept
+    fake_row(96.0, 97.5, 0.3),            # dev above train by 1.5: a gap too
     fake_row(float("nan"), float("nan"), 0.01, diverged=True),
 ])
 
 
 def test_select_applies_seed_004s_filter_fastest_first():
     chosen = fastnn.select(SELECTABLE)
-    assert [(row["train_accuracy"], row["dev_accuracy"]) for row in chosen] == [(97.0, 96.0), (95.5, 96.5), (96.0, 95.5)]
-    assert [row["time"] for row in fastnn.select(SELECTABLE, min_accuracy=90, max_gap=5)] == [0.1, 0.2, 0.5, 1.0, 2.0, 3.0]
+    assert [row["time"] for row in chosen] == [0.2, 1.0, 2.0, 3.0]
+    assert [row["time"] for row in fastnn.select(SELECTABLE, min_accuracy=90, max_gap=5)] == [0.1, 0.2, 0.3, 0.5, 1.0,
+                                                                                              2.0, 3.0]
     assert len(fastnn.select(SELECTABLE, min_accuracy=99.5)) == 0
 
 
