@@ -18,6 +18,7 @@ to finish are short and the threads finish together.
 """
 import csv
 import functools
+import itertools
 import numbers
 import time
 from collections import namedtuple
@@ -170,7 +171,7 @@ def sweep(X_train, Y_train, X_dev, Y_dev, *, hidden_sizes=SEED_GRID["hidden_size
 
     from joblib import Parallel, delayed  # imported here: keeps ``import fastnn`` fast
 
-    runs = [Run(*values) for values in _product(grid)]
+    runs = [Run(*values) for values in itertools.product(*grid)]  # the first list varies slowest
     sizes = [Layout((X_train.shape[0],) + validation.hidden_sizes(run.hidden_size) + (1,)).n_params for run in runs]
     largest_first = sorted(range(len(runs)), key=lambda i: -sizes[i])
     tasks = (delayed(_indexed_run)(i, runs[i], X_train, Y_train, X_dev, Y_dev, checkpoints, leak)
@@ -279,14 +280,6 @@ def _progress_bar(progress, total):
                               "or pass progress=False") from error
         return _NoBar()
     return tqdm(total=total, unit="run", desc="sweep")
-
-
-def _product(grid):
-    """Every combination of the grid's lists, the first list varying slowest."""
-    combos = [()]
-    for values in grid:
-        combos = [combo + (value,) for combo in combos for value in values]
-    return combos
 
 
 def _grid(values, name, check):
