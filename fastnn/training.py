@@ -18,7 +18,7 @@ BLOCK = 256
 #: depend on the thread count.
 MAX_GROUPS = 16
 #: Target duration of one kernel call.
-CHUNK_SECONDS = 0.2
+CHUNK_SECONDS = 0.1
 
 
 def make_net(sizes, activation, leak, output, dtype):
@@ -60,7 +60,7 @@ def chunks(total, seconds=CHUNK_SECONDS):
         yield start, stop
         elapsed = time.perf_counter() - began
         rate = (stop - start) / max(elapsed, 1e-6)
-        size = int(min(max(1, rate * seconds), 8 * (stop - start)))
+        size = int(min(max(1, rate * seconds), 4 * (stop - start)))
         start = stop
 
 

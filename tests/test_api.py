@@ -100,3 +100,22 @@ def test_interrupt_leaves_the_callers_params_untouched():
     with pytest.raises(KeyboardInterrupt):
         fastnn.fit(X, Y, 0.5, 3, 10_000, params=start, callback=interrupt)
     assert max_abs_diff(start, saved) == 0.0
+
+
+def test_ctrl_c_interrupts_a_long_fit():
+    """SIGINT during a fit that would run for minutes raises KeyboardInterrupt in the process."""
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import sys, fastnn; X, Y = fastnn.datasets.moons(500, 0.25, seed=0)\n"
+            "def started(i, cost):\n"
+            "    if i == 0: print('started', flush=True)\n"
+            "fastnn.fit(X, Y, 0.5, 5, 50_000_000, seed=0, callback=started)\n"
+            "print('finished', flush=True)\n")
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "started"
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)  # a safety net, not a measurement
+    assert "finished" not in out
+    assert "KeyboardInterrupt" in err

@@ -36,9 +36,9 @@ def activate_row(code, leak, Z, row, D, drow, n):
             D[drow, s] = one - a * a
     elif code == SIGMOID:
         for s in range(n):
-            a = vmath.sigmoid(Z[row, s])
+            a, a_neg = vmath.logistic(Z[row, s])  # a_neg = 1 - a, without the cancellation
             Z[row, s] = a
-            D[drow, s] = a * (one - a)
+            D[drow, s] = a * a_neg
     elif code == RELU:
         for s in range(n):
             z = Z[row, s]

@@ -22,10 +22,9 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
     ``Z[row + j, s]`` is the logit z of output j for sample ``col + s`` of the targets ``Y`` and
     sample weights ``w`` (1/m each for a mean). Binary cross-entropy from the logit, never from a rounded
     probability, so it is finite for any finite z (0 or 1 probabilities included):
-    ``loss = max(z, 0) + log1p(exp(-|z|)) - y z``, ``dloss/dz = sigmoid(z) - y``.
-    Returns the loss summed in float64. (Unsigned column index: see ``fastnn.kernels.rows``.)
+    ``loss = max(z, 0) - y z + log1p(exp(-|z|))`` with ``log1p(exp(-|z|)) = -log(sigmoid(|z|))``,
+    and ``dloss/dz = sigmoid(z) - y``. Returns the loss summed in float64. (Unsigned column index: see ``fastnn.kernels.rows``.)
     """
-    one = Z.dtype.type(1.0)
     zero = Z.dtype.type(0.0)
     col = np.uint64(col)
     loss = 0.0
@@ -34,10 +33,10 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
             c = col + np.uint64(s)
             z = Z[row + j, s]
             y = Y[j, c]
-            e = vmath.exp(-abs(z))
-            softplus = (z if z > zero else zero) + vmath.log1p(e)
+            p, p_neg = vmath.logistic(abs(z))  # sigmoid(|z|) in [1/2, 1], and 1 - it
+            softplus = (z if z > zero else zero) - vmath.log(p)
             loss += w[c] * (softplus - y * z)
-            a = one / (one + e) if z >= zero else e / (one + e)
+            a = p if z >= zero else p_neg
             D[row + j, s] = w[c] * (a - y)
     return loss
 

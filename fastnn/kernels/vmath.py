@@ -75,25 +75,29 @@ def _split_exponent(typingctx, x):
     return types.UniTuple(x, 2)(x), codegen
 
 
-def _taylor(degree):
-    """Coefficients 1/degree!, ..., 1/2! of expm1's Taylor series, highest first (Horner order)."""
-    return tuple(1.0 / math.factorial(i) for i in range(degree, 1, -1))
+def _pade(degree):
+    """Padé [degree/degree] approximant of exp(r) = (E(r^2) + r O(r^2)) / (E(r^2) - r O(r^2)):
+    the coefficients of E and of O, lowest power first."""
+    c = [math.factorial(2 * degree - j) * math.factorial(degree)
+         / (math.factorial(2 * degree) * math.factorial(j) * math.factorial(degree - j)) for j in range(degree + 1)]
+    return tuple(c[0::2]), tuple(c[1::2])
 
 
 # Per float type: rounding shifter, exp's input range (2**k stays a normal number), ln 2 split in
 # two so that k * ln2_hi is exact (fdlibm's split; Cephes' for float32), the |x| above which
-# tanh(x) rounds to +-1, expm1's Taylor coefficients on |r| <= ln(2)/2 (error below the type's
-# epsilon), and log's coefficients Lg1.. (fdlibm e_log.c / e_logf.c, in powers of s**2).
+# tanh(x) rounds to +-1, the Padé approximant of exp on |r| <= ln(2)/2 (error ~1e-19 for [6/6],
+# ~6e-9 for [3/3], below each type's epsilon), and log's coefficients Lg1.. (fdlibm e_log.c /
+# e_logf.c, in powers of s**2).
 _CONSTANTS = {
     types.float64: dict(
         shifter=1.5 * 2.0**52, exp_lo=-708.0, exp_hi=709.0,
-        ln2_hi=6.93147180369123816490e-01, ln2_lo=1.90821492927058770002e-10, tanh_one=20.0, expm1=_taylor(12),
+        ln2_hi=6.93147180369123816490e-01, ln2_lo=1.90821492927058770002e-10, tanh_one=20.0, pade=_pade(6),
         log=(6.666666666666735130e-01, 3.999999999940941908e-01, 2.857142874366239149e-01,
              2.222219843214978396e-01, 1.818357216161805012e-01, 1.531383769920937332e-01,
              1.479819860511658591e-01)),
     types.float32: dict(
         shifter=1.5 * 2.0**23, exp_lo=-87.0, exp_hi=88.0,
-        ln2_hi=0.693359375, ln2_lo=-2.12194440e-4, tanh_one=10.0, expm1=_taylor(7),
+        ln2_hi=0.693359375, ln2_lo=-2.12194440e-4, tanh_one=10.0, pade=_pade(3),
         log=(0.66666662693, 0.40000972152, 0.28498786688, 0.24279078841)),
 }
 
@@ -109,67 +113,86 @@ def _constants_for(x):
     c = _CONSTANTS[x]
     t = as_dtype(x).type
     values = (t(c["shifter"]), t(c["exp_lo"]), t(c["exp_hi"]), t(c["ln2_hi"]), t(c["ln2_lo"]), t(c["tanh_one"]),
-              tuple(t(v) for v in c["expm1"]), tuple(t(v) for v in c["log"]))
+              tuple(t(v) for v in c["pade"][0]), tuple(t(v) for v in c["pade"][1]), tuple(t(v) for v in c["log"]))
     return lambda x: values
 
 
 LOG2E = 1.4426950408889634
-LN2 = 0.6931471805599453
 
 
 @kernel(EXACT)
-def expm1_parts(x):
-    """``(q, scale)`` with ``exp(x) = scale * (1 + q)``: ``scale = 2**k``, ``q = expm1(x - k ln 2)``.
+def exp_parts(x):
+    """``(n, m, scale)`` with ``exp(x) = scale * (m + n) / m``, i.e. ``expm1(x - k ln 2) = n / m``.
 
-    Cody-Waite range reduction to |r| <= ln(2)/2 and a Taylor polynomial. x is clamped to the
-    range where 2**k is a normal number (exp(-708) ~ 3e-308 stands in for smaller results).
+    Cody-Waite reduction ``x = k ln 2 + r``, |r| <= ln(2)/2, ``scale = 2**k``, and the Padé
+    approximant of exp(r) written as ``(m + n) / m`` so that expm1(r) = n / m keeps its relative
+    accuracy near 0. Returning a ratio leaves the one division to the caller, who usually folds
+    it into its own (tanh, sigmoid). x is clamped to where 2**k is normal (exp(-708) ~ 3e-308
+    stands in for smaller results).
     """
     t_ = type(x)
-    shifter, lo, hi, ln2_hi, ln2_lo, _, coeffs, _ = _constants(x)
+    shifter, lo, hi, ln2_hi, ln2_lo, _, even, odd, _ = _constants(x)
     x = hi if x > hi else x
     x = lo if x < lo else x
     t = x * t_(LOG2E) + shifter
     k = t - shifter
     r = x - k * ln2_hi
     r = r - k * ln2_lo
-    p = coeffs[0]
-    for c in coeffs[1:]:
-        p = p * r + c
-    return r + r * r * p, _pow2(t)
+    r2 = r * r
+    e = even[-1]
+    for c in even[-2::-1]:
+        e = e * r2 + c
+    o = odd[-1]
+    for c in odd[-2::-1]:
+        o = o * r2 + c
+    r_o = r * o
+    return t_(2.0) * r_o, e - r_o, _pow2(t)
 
 
 @kernel(EXACT)
 def exp(x):
     """e**x, within 2 ulp; results below ~1e-308 (float32: 1e-38) are clamped, not flushed to 0."""
-    q, scale = expm1_parts(x)
-    return scale + scale * q
+    n, m, scale = exp_parts(x)
+    return scale * (m + n) / m
 
 
 @kernel(EXACT)
 def tanh(x):
-    """tanh(x) = e / (e + 2) with e = expm1(2|x|), sign restored; within a few ulp."""
+    """tanh(x) = e / (e + 2) with e = expm1(2|x|), sign restored; within a few ulp, one division."""
     t_ = type(x)
     tanh_one = _constants(x)[5]
     ax = abs(x)
     ax = tanh_one if ax > tanh_one else ax
-    q, scale = expm1_parts(t_(2.0) * ax)
-    e = scale * q + (scale - t_(1.0))
-    y = e / (e + t_(2.0))
+    n, m, scale = exp_parts(t_(2.0) * ax)
+    e_m = scale * n + (scale - t_(1.0)) * m  # expm1(2|x|) * m
+    y = e_m / (e_m + t_(2.0) * m)
     return -y if x < 0 else y
 
 
 @kernel(EXACT)
+def logistic(x):
+    """``(sigmoid(x), sigmoid(-x))``, both to full relative accuracy, from one division.
+
+    With e**-x = s / m: sigmoid(x) = m / (m + s), sigmoid(-x) = s / (m + s). exp's clamp keeps
+    them finite: no overflow for any x.
+    """
+    n, m, scale = exp_parts(-x)
+    s = scale * (m + n)
+    q = type(x)(1.0) / (m + s)
+    return m * q, s * q
+
+
+@kernel(EXACT)
 def sigmoid(x):
-    """1 / (1 + e**-x); exp's clamp keeps it finite, so no overflow for very negative x."""
-    t_ = type(x)
-    return t_(1.0) / (t_(1.0) + exp(-x))
+    """1 / (1 + e**-x)."""
+    return logistic(x)[0]
 
 
 @kernel(EXACT)
 def log(x):
     """Natural log of a positive normal number (fdlibm's method); NaN and +inf pass through."""
     t_ = type(x)
-    _, _, _, ln2_hi, ln2_lo, _, _, coeffs = _constants(x)
+    _, _, _, ln2_hi, ln2_lo, _, _, _, coeffs = _constants(x)
     m, k = _split_exponent(x)
     f = m - t_(1.0)
     s = f / (t_(2.0) + f)
