@@ -15,7 +15,7 @@ from .kernels.losses import LOGISTIC
 from .kernels.network import Data, predict_output
 from .kernels.train import gradient_descent, gradient_descent_parallel, loss_grad, loss_grad_parallel
 from .layout import Layout, sizes_from_params
-from .training import descend, full_batch, make_net, make_workspace, parallel_pays
+from .training import FasterTwin, descend, full_batch, make_net, make_workspace, parallel_pays
 
 
 def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init="small", seed=None,
@@ -59,7 +59,7 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init
     layout = Layout(args.sizes)
     theta = layout.from_dict(params, dtype) if params is not None else initial_theta(layout, init, seed, dtype)
     net, data, workspace = full_batch(args.X, args.Y, args.sizes, ACTIVATIONS[activation], args.leak, LOGISTIC, dtype)
-    run = gradient_descent_parallel if parallel_pays(workspace) else gradient_descent
+    run = FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: len(args[4]))
     costs = np.empty(args.iterations)
     for first, stop in descend(run, theta, net, data, args.learning_rate, costs, workspace):
         for i in range(first, stop):

@@ -10,6 +10,10 @@ cost is computed from the output logit Z (``max(Z, 0) - Y Z + log1p(exp(-|Z|))``
 ``-(Y log A + (1 - Y) log(1 - A))`` but finite when A rounds to 0 or 1), and the sigmoid never
 overflows ``exp``. This module computes with NumPy only; it shares with fastnn just the checks
 of the arguments (``fastnn.validation``) and the dict <-> shapes bookkeeping (``fastnn.layout``).
+
+The last part is the oracle of fastnn's scikit-learn estimators: the other output kinds
+(``OUTPUTS``: softmax, identity and exp outputs with their losses), weighted losses and gradients,
+the L2 penalty, SGD and Adam steps, and an epoch of minibatch training.
 """
 import numpy as np
 
@@ -90,6 +94,56 @@ INITS = {
 }
 
 
+def softmax(Z):
+    """Column-wise softmax: each sample's outputs (a column of Z) exponentiated and normalised."""
+    E = np.exp(Z - np.max(Z, axis=0, keepdims=True))
+    return E / np.sum(E, axis=0, keepdims=True)
+
+
+def logistic_loss(Z, Y):
+    """Binary cross-entropy of sigmoid(Z), from the logit (finite for any finite Z)."""
+    return np.maximum(Z, 0) - Y * Z + np.log1p(np.exp(-np.abs(Z)))
+
+
+def clipped(losses, dtype):
+    """Log-loss terms as they are once their probability p is clipped to ``[eps, 1 - eps]``:
+    ``-log p`` bounded by ``-log(1 - eps)`` and ``-log(eps)`` (scikit-learn clips this way)."""
+    eps = np.finfo(dtype).eps
+    return np.clip(losses, -np.log1p(-eps), -np.log(eps))
+
+
+def binary_log_loss(Z, Y):
+    return clipped(logistic_loss(Z, Y), Z.dtype)
+
+
+def log_loss(Z, Y):
+    """Categorical cross-entropy of softmax(Z) against one-hot columns of Y, clipped."""
+    log_p = Z - np.max(Z, axis=0) - np.log(np.sum(np.exp(Z - np.max(Z, axis=0)), axis=0))
+    return np.where(Y != 0, Y * clipped(-log_p, Z.dtype), 0)
+
+
+def squared_error(Z, Y):
+    return (Z - Y) ** 2 / 2
+
+
+def poisson_loss(Z, Y):
+    """Half the Poisson deviance of exp(Z): ``y log(y / exp(z)) - y + exp(z)``, 0 log 0 = 0."""
+    A = np.exp(Z)
+    Y_log_Y_over_A = np.where(Y > 0, Y * np.log(np.where(Y > 0, Y, 1) / A), 0)
+    return Y_log_Y_over_A - Y + A
+
+
+#: output kind -> (output activation of the logits Z, element-wise loss(Z, Y)); with these pairs,
+#: the loss's gradient with respect to Z is ``activation(Z) - Y``.
+OUTPUTS = {
+    "logistic": (sigmoid, logistic_loss),
+    "binary_log_loss": (sigmoid, binary_log_loss),
+    "log_loss": (softmax, log_loss),
+    "squared_error": (lambda Z: Z, squared_error),
+    "poisson": (np.exp, poisson_loss),
+}
+
+
 def initialize_parameters(sizes, init, seed, dtype=np.float64):
     """``{"W1", "b1", ...}`` for layer ``sizes``, weights drawn W1 first from RandomState(seed)."""
     rng = check_random_state(seed)
@@ -100,15 +154,16 @@ def initialize_parameters(sizes, init, seed, dtype=np.float64):
     return params
 
 
-def forward(X, params, activation, leak=0.01):
-    """Output probabilities A_L (1, m) and the cache ``[(Z1, A1), ..., (ZL, AL)]``."""
+def forward(X, params, activation, leak=0.01, output="logistic"):
+    """Output activations A_L (probabilities for the seeds' logistic output) and the cache
+    ``[(Z1, A1), ..., (ZL, AL)]``; ``output`` names the output kind (``OUTPUTS``)."""
     g = ACTIVATIONS[activation][0]
     n_layers = len(params) // 2
     A = X
     cache = []
     for l in range(1, n_layers + 1):
         Z = np.dot(params[f"W{l}"], A) + params[f"b{l}"]
-        A = g(Z, leak) if l < n_layers else sigmoid(Z)
+        A = g(Z, leak) if l < n_layers else OUTPUTS[output][0](Z)
         cache.append((Z, A))
     return A, cache
 
@@ -122,15 +177,21 @@ def compute_cost(Z_out, Y):
 
 def backward(X, Y, params, cache, activation, leak=0.01):
     """Gradients ``{"dW1", "db1", ...}`` of the cost, by the delta rule from the output down."""
-    g_prime = ACTIVATIONS[activation][1]
     m = X.shape[1]
+    grads = backpropagate(X, cache[-1][1] - Y, params, cache, activation, leak)
+    return {name: value / m for name, value in grads.items()}
+
+
+def backpropagate(X, dZ, params, cache, activation, leak=0.01):
+    """Gradients ``{"dW1", "db1", ...}`` of a loss summed over samples whose gradient with respect
+    to the output logits is ``dZ``: the delta rule from the output down."""
+    g_prime = ACTIVATIONS[activation][1]
     n_layers = len(cache)
     grads = {}
-    dZ = cache[-1][1] - Y
     for l in range(n_layers, 0, -1):
         A_prev = X if l == 1 else cache[l - 2][1]
-        grads[f"dW{l}"] = np.dot(dZ, A_prev.T) / m
-        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True) / m
+        grads[f"dW{l}"] = np.dot(dZ, A_prev.T)
+        grads[f"db{l}"] = np.sum(dZ, axis=1, keepdims=True)
         if l > 1:
             Z_prev = cache[l - 2][0]
             dZ = np.dot(params[f"W{l}"].T, dZ) * g_prime(Z_prev, A_prev, leak)
@@ -173,3 +234,68 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init
         params = update_parameters(params, grads, learning_rate)
     validation.check_finite_parameters(params.values())
     return params, costs
+
+
+# Minibatch training, as scikit-learn's MLPClassifier and MLPRegressor run it: the oracle of
+# fastnn.kernels.optimizers and fastnn.kernels.train.minibatch_epoch.
+
+def loss_and_gradients(X, Y, w, params, activation, output, leak=0.01):
+    """Loss summed over samples with weights ``w`` (and over outputs), and its gradients."""
+    A, cache = forward(X, params, activation, leak, output)
+    loss = float(np.sum(OUTPUTS[output][1](cache[-1][0], Y) * w))
+    return loss, backpropagate(X, (A - Y) * w, params, cache, activation, leak)
+
+
+def squared_weights(params):
+    """Sum of the squared weights, biases excluded (the L2 penalty is alpha / 2 times it)."""
+    return float(sum(np.sum(value ** 2) for name, value in params.items() if name.startswith("W")))
+
+
+def regularized_gradients(params, grads, alpha, total_weight):
+    """``(dW + alpha W) / total_weight`` and ``db / total_weight``."""
+    out = {}
+    for name, value in params.items():
+        penalty = alpha * value if name.startswith("W") else 0
+        out[f"d{name}"] = (grads[f"d{name}"] + penalty) / total_weight
+    return out
+
+
+def sgd_step(params, grads, velocities, rate, momentum, nesterov):
+    """SGD with momentum: ``v = momentum v - rate g``, then ``p += v`` or, with Nesterov's
+    momentum, ``p += momentum v - rate g``. Returns new params and velocities."""
+    new_params, new_velocities = {}, {}
+    for name, value in params.items():
+        g = grads[f"d{name}"]
+        v = momentum * velocities[name] - rate * g
+        new_velocities[name] = v
+        new_params[name] = value + (momentum * v - rate * g if nesterov else v)
+    return new_params, new_velocities
+
+
+def adam_step(params, grads, moments, t, rate, beta_1, beta_2, epsilon):
+    """Step ``t`` (from 1) of Adam; ``moments`` maps each name to ``(m, v)``. Returns new params
+    and moments. The bias correction is folded into the rate, as scikit-learn does."""
+    rate_t = rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    new_params, new_moments = {}, {}
+    for name, value in params.items():
+        g = grads[f"d{name}"]
+        m = beta_1 * moments[name][0] + (1 - beta_1) * g
+        v = beta_2 * moments[name][1] + (1 - beta_2) * g ** 2
+        new_moments[name] = (m, v)
+        new_params[name] = value - rate_t * m / (np.sqrt(v) + epsilon)
+    return new_params, new_moments
+
+
+def minibatch_epoch(X, Y, w, params, order, batch_size, activation, output, alpha, step, loss_scale=1.0,
+                    leak=0.01):
+    """One epoch over the samples ``order`` in batches of ``batch_size``; ``step(params, grads)``
+    returns the updated params. Returns the new params and the mean batch loss (each batch's
+    ``loss_scale * weighted mean loss + alpha / 2 |W|^2 / sum(w)``, weighted by the batch size)."""
+    total = 0.0
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        loss, grads = loss_and_gradients(X[:, batch], Y[:, batch], w[batch], params, activation, output, leak)
+        weight = np.sum(w[batch])
+        total += (loss_scale * loss / weight + alpha / 2 * squared_weights(params) / weight) * len(batch)
+        params = step(params, regularized_gradients(params, grads, alpha, weight))
+    return params, total / len(order)

@@ -42,12 +42,47 @@ def make_workspace(sizes, n_samples, dtype, block=BLOCK, max_groups=MAX_GROUPS):
     )
 
 
-def parallel_pays(workspace):
-    """Whether to run the parallel twin of a kernel: more than one group and more than one thread.
+#: The twin that lost is tried again every this many calls (the machine's load changes).
+RETRY_EVERY = 8
 
-    Either twin gives the same bits, so this choice only affects speed.
-    """
+
+def parallel_pays(workspace):
+    """Whether the parallel twin of a kernel can help: more than one group and more than one thread."""
     return workspace.gpart.shape[0] > 1 and numba.get_num_threads() > 1
+
+
+class FasterTwin:
+    """A kernel that calls whichever of its serial and parallel twins has lately been faster.
+
+    Both twins give the same bits (``fastnn.kernels.train``), so the choice only affects speed.
+    On an idle machine the parallel twin wins; when other processes hold the cores, a parallel
+    region waits at its barrier for a descheduled thread and can run 100x slower than the serial
+    twin. Each call is timed per unit of work (``units(args)``, e.g. the chunk's iterations); the
+    parallel twin goes first, the serial one second, then the faster one, with the other
+    re-tried every ``RETRY_EVERY`` calls.
+    """
+
+    def __init__(self, serial, parallel, workspace, units):
+        self.twins = (parallel, serial) if parallel_pays(workspace) else (serial,)
+        self.units = units
+        self.seconds_per_unit = [None] * len(self.twins)
+        self.calls = 0
+
+    def __call__(self, *args):
+        choice = self._choose()
+        began = time.perf_counter()
+        result = self.twins[choice](*args)
+        self.seconds_per_unit[choice] = (time.perf_counter() - began) / max(1, self.units(args))
+        self.calls += 1
+        return result
+
+    def _choose(self):
+        if len(self.twins) == 1:
+            return 0
+        if self.calls < 4:
+            return self.calls % 2
+        faster = int(self.seconds_per_unit[1] < self.seconds_per_unit[0])
+        return 1 - faster if self.calls % RETRY_EVERY == 0 else faster
 
 
 def chunks(total, seconds=CHUNK_SECONDS):

@@ -54,3 +54,32 @@ def test_different_seeds_differ():
     a, _ = fastnn.fit(X, Y, 0.5, 5, 10, seed=1)
     b, _ = fastnn.fit(X, Y, 0.5, 5, 10, seed=2)
     assert not bitwise_equal(a, b)
+
+
+def test_faster_twin_tries_both_and_keeps_the_faster():
+    """FasterTwin alternates the twins twice, then runs the faster, re-trying the other."""
+    import time
+
+    from fastnn.training import RETRY_EVERY, FasterTwin, make_workspace
+
+    calls = []
+
+    def twin(name, seconds):
+        def run(*args):
+            calls.append(name)
+            time.sleep(seconds)
+        return run
+
+    workspace = make_workspace((2, 3, 1), 5000, np.dtype(np.float64))  # many groups: both twins in play
+    numba.set_num_threads(2)
+    run = FasterTwin(twin("serial", 0.0), twin("parallel", 0.02), workspace, units=lambda args: 1)
+    for _ in range(2 * RETRY_EVERY + 1):
+        run()
+    assert calls[:5] == ["parallel", "serial", "parallel", "serial", "serial"]
+    retries = [i for i, name in enumerate(calls) if name == "parallel"][2:]
+    assert retries == [RETRY_EVERY, 2 * RETRY_EVERY]  # the slower twin is re-tried every RETRY_EVERY calls
+    single = FasterTwin(twin("serial", 0.0), twin("parallel", 0.0), make_workspace((2, 3, 1), 100, np.dtype(np.float64)),
+                        units=lambda args: 1)
+    calls.clear()
+    single()
+    assert calls == ["serial"]  # one group: nothing to split, the serial twin only

@@ -1,18 +1,44 @@
 """Output layers: activation, loss and the loss's gradient with respect to the output logits.
 
 Each output kind pairs an output activation with its matched loss, so that the gradient with
-respect to the logits z is simply ``w * (a - y)`` (w the sample's weight).
+respect to the logits z is simply ``w * (a - y)`` (w the sample's weight, a the activation).
+
+- ``LOGISTIC``: sigmoid, binary cross-entropy from the logit (the seeds' network).
+- ``BINARY_LOG_LOSS``: the same, with each element's loss clipped to
+  ``[-log(1 - eps), -log(eps)]`` (eps of the dtype), the values scikit-learn's ``binary_log_loss``
+  reaches by clipping the probabilities; used for binary and multi-label classification.
+- ``LOG_LOSS``: softmax, categorical cross-entropy clipped the same way (scikit-learn's
+  ``log_loss``); multi-class classification, one-hot targets.
+- ``SQUARED_ERROR``: identity, half squared error ``(z - y)**2 / 2``.
+- ``POISSON``: exp, half Poisson deviance ``y log(y / a) - y + a`` (log link).
+
+The clipping only bounds the loss that is reported; the gradient stays ``w * (a - y)``, as in
+scikit-learn. Losses are summed over outputs and samples; callers divide by the total weight.
 """
 import numpy as np
 
 from . import vmath
 from .options import EXACT, REDUCE, kernel
 
-#: sigmoid output with binary cross-entropy, one independent probability per output unit
-LOGISTIC = 0
+LOGISTIC, BINARY_LOG_LOSS, LOG_LOSS, SQUARED_ERROR, POISSON = range(5)
 
 #: Output kind name -> kernel code.
-OUTPUTS = {"logistic": LOGISTIC}
+OUTPUTS = {
+    "logistic": LOGISTIC,
+    "binary_log_loss": BINARY_LOG_LOSS,
+    "log_loss": LOG_LOSS,
+    "squared_error": SQUARED_ERROR,
+    "poisson": POISSON,
+}
+
+
+@kernel(EXACT)
+def clip_bounds(Z):
+    """``(-log(1 - eps), -log(eps))`` in Z's dtype: a log-loss term once its probability is clipped
+    to ``[eps, 1 - eps]``."""
+    one = Z.dtype.type(1.0)
+    eps = np.finfo(Z.dtype).eps
+    return -np.log(one - eps), -np.log(eps)
 
 
 @kernel(REDUCE)
@@ -20,30 +46,118 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
     """Weighted loss of a block's outputs; writes dloss/dz to ``D[row:row + n_out, :n]``.
 
     ``Z[row + j, s]`` is the logit z of output j for sample ``col + s`` of the targets ``Y`` and
-    sample weights ``w`` (1/m each for a mean). Binary cross-entropy from the logit, never from a rounded
-    probability, so it is finite for any finite z (0 or 1 probabilities included):
-    ``loss = max(z, 0) - y z + log1p(exp(-|z|))`` with ``log1p(exp(-|z|)) = -log(sigmoid(|z|))``,
-    and ``dloss/dz = sigmoid(z) - y``. Returns the loss summed in float64. (Unsigned column index: see ``fastnn.kernels.rows``.)
+    sample weights ``w`` (1/m each for a mean). Returns the loss summed in float64. The logistic
+    losses are computed from the logit, never from a rounded probability, so they are finite for
+    any finite z: ``loss = max(z, 0) - y z + log1p(exp(-|z|))`` with
+    ``log1p(exp(-|z|)) = -log(sigmoid(|z|))``, and ``dloss/dz = sigmoid(z) - y``. ``LOG_LOSS``
+    overwrites the logits with ``exp(z - max z)``. (Unsigned column index: see ``fastnn.kernels.rows``.)
     """
     zero = Z.dtype.type(0.0)
     col = np.uint64(col)
     loss = 0.0
+    if kind == LOGISTIC or kind == BINARY_LOG_LOSS:
+        inf = Z.dtype.type(np.inf)
+        lo, hi = clip_bounds(Z) if kind == BINARY_LOG_LOSS else (-inf, inf)
+        for j in range(n_out):
+            for s in range(n):
+                c = col + np.uint64(s)
+                z = Z[row + j, s]
+                y = Y[j, c]
+                p, p_neg = vmath.logistic(abs(z))  # sigmoid(|z|) in [1/2, 1], and 1 - it
+                # max(z, 0) - y z is exact for y in {0, 1}: no cancellation against -log(p)
+                term = ((z if z > zero else zero) - y * z) - vmath.log(p)
+                term = hi if term > hi else term  # NaN passes both selects
+                term = lo if term < lo else term
+                loss += w[c] * term
+                a = p if z >= zero else p_neg
+                D[row + j, s] = w[c] * (a - y)
+    elif kind == LOG_LOSS:
+        loss = _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n)
+    elif kind == SQUARED_ERROR:
+        half = Z.dtype.type(0.5)
+        for j in range(n_out):
+            for s in range(n):
+                c = col + np.uint64(s)
+                d = Z[row + j, s] - Y[j, c]
+                loss += w[c] * (half * d * d)
+                D[row + j, s] = w[c] * d
+    else:  # POISSON
+        for j in range(n_out):
+            for s in range(n):
+                c = col + np.uint64(s)
+                a = vmath.exp(Z[row + j, s])
+                y = Y[j, c]
+                ylogy = y * vmath.log(y / a) if y > zero else zero  # xlogy(y, y / a)
+                loss += w[c] * (ylogy - y + a)
+                D[row + j, s] = w[c] * (a - y)
+    return loss
+
+
+@kernel(REDUCE)
+def _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n):
+    """``output_loss_delta`` for LOG_LOSS: softmax over each sample's ``n_out`` logits.
+
+    ``p_j = exp(z_j - m) / T`` and ``-log p_j = log T - (z_j - m)``, with m the sample's largest
+    logit (nothing overflows) and ``T = sum_k exp(z_k - m)``. Every loop runs over the samples, so
+    it vectorises: a sample's m, then T, wait in ``D[row]`` (its delta is written last), and the
+    logits are shifted by m in place.
+    """
+    zero = Z.dtype.type(0.0)
+    lo, hi = clip_bounds(Z)
+    col = np.uint64(col)
+    for s in range(n):
+        D[row, s] = Z[row, s]
+    for j in range(1, n_out):
+        for s in range(n):
+            z = Z[row + j, s]
+            D[row, s] = z if z > D[row, s] else D[row, s]
     for j in range(n_out):
         for s in range(n):
+            Z[row + j, s] -= D[row, s]
+    for s in range(n):
+        D[row, s] = zero
+    for j in range(n_out):
+        for s in range(n):
+            D[row, s] += vmath.exp(Z[row + j, s])
+    loss = 0.0
+    for j in range(n_out - 1, -1, -1):
+        for s in range(n):
             c = col + np.uint64(s)
-            z = Z[row + j, s]
             y = Y[j, c]
-            p, p_neg = vmath.logistic(abs(z))  # sigmoid(|z|) in [1/2, 1], and 1 - it
-            softplus = (z if z > zero else zero) - vmath.log(p)
-            loss += w[c] * (softplus - y * z)
-            a = p if z >= zero else p_neg
-            D[row + j, s] = w[c] * (a - y)
+            z = Z[row + j, s]
+            total = D[row, s]
+            term = vmath.log(total) - z
+            term = hi if term > hi else term
+            term = lo if term < lo else term
+            loss += w[c] * (y * term if y != zero else zero)
+            D[row + j, s] = w[c] * (vmath.exp(z) / total - y)
     return loss
 
 
 @kernel(EXACT)
 def output_activation(kind, Z, row, n_out, n):
-    """Replace the logits ``Z[row:row + n_out, :n]`` by the output activation (probabilities)."""
-    for j in range(n_out):
+    """Replace the logits ``Z[row:row + n_out, :n]`` by the output activation (probabilities for
+    the classification kinds, predicted values for the regression kinds)."""
+    if kind == LOG_LOSS:
         for s in range(n):
-            Z[row + j, s] = vmath.sigmoid(Z[row + j, s])
+            m = Z[row, s]
+            for j in range(1, n_out):
+                z = Z[row + j, s]
+                m = z if z > m else m
+            total = Z.dtype.type(0.0)
+            for j in range(n_out):
+                e = vmath.exp(Z[row + j, s] - m)
+                Z[row + j, s] = e
+                total += e
+            for j in range(n_out):
+                Z[row + j, s] /= total
+    elif kind == SQUARED_ERROR:
+        return
+    elif kind == POISSON:
+        for j in range(n_out):
+            for s in range(n):
+                Z[row + j, s] = vmath.exp(Z[row + j, s])
+    else:  # LOGISTIC, BINARY_LOG_LOSS
+        for j in range(n_out):
+            for s in range(n):
+                Z[row + j, s] = vmath.sigmoid(Z[row + j, s])

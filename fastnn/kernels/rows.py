@@ -28,6 +28,13 @@ def _width(r, n_x):
 
 
 @kernel(EXACT)
+def _input_rows(x_row, r, n_x):
+    """Row indices of inputs r .. r+3 (counted from x_row), repeating the last input past the end."""
+    last = n_x - 1
+    return x_row + r, x_row + min(r + 1, last), x_row + min(r + 2, last), x_row + min(r + 3, last)
+
+
+@kernel(EXACT)
 def _weight(theta, w_off, i_stride, r_stride, i, r, n_x):
     """``theta[w_off + i * i_stride + r * r_stride]``, or 0 for an input row past the last (r >= n_x)."""
     return theta[w_off + i * i_stride + r * r_stride] if r < n_x else theta.dtype.type(0.0)
@@ -36,7 +43,6 @@ def _weight(theta, w_off, i_stride, r_stride, i, r, n_x):
 @kernel(EXACT)
 def _four_rows(theta, w_off, i_stride, r_stride, bias, X, x_row, col, n_x, Y, y, n):
     """Rows y..y+3 of Y: ``bias[i] + sum_r W[i, r] X[x_row + r, col:col + n]``."""
-    last = n_x - 1
     r = 0
     while r < n_x:
         width = _width(r, n_x)
@@ -56,10 +62,7 @@ def _four_rows(theta, w_off, i_stride, r_stride, bias, X, x_row, col, n_x, Y, y,
         w31 = _weight(theta, w_off, i_stride, r_stride, 3, r + 1, n_x)
         w32 = _weight(theta, w_off, i_stride, r_stride, 3, r + 2, n_x)
         w33 = _weight(theta, w_off, i_stride, r_stride, 3, r + 3, n_x)
-        r0 = x_row + r
-        r1 = x_row + min(r + 1, last)
-        r2 = x_row + min(r + 2, last)
-        r3 = x_row + min(r + 3, last)
+        r0, r1, r2, r3 = _input_rows(x_row, r, n_x)
         b0, b1, b2, b3 = bias
         if width == 4:
             if r == 0:
@@ -115,7 +118,6 @@ def _four_rows(theta, w_off, i_stride, r_stride, bias, X, x_row, col, n_x, Y, y,
 @kernel(EXACT)
 def _one_row(theta, w_off, r_stride, bias, X, x_row, col, n_x, Y, y, n):
     """Row y of Y: ``bias + sum_r W[r] X[x_row + r, col:col + n]``."""
-    last = n_x - 1
     r = 0
     while r < n_x:
         width = _width(r, n_x)
@@ -123,10 +125,7 @@ def _one_row(theta, w_off, r_stride, bias, X, x_row, col, n_x, Y, y, n):
         w1 = _weight(theta, w_off, 0, r_stride, 0, r + 1, n_x)
         w2 = _weight(theta, w_off, 0, r_stride, 0, r + 2, n_x)
         w3 = _weight(theta, w_off, 0, r_stride, 0, r + 3, n_x)
-        r0 = x_row + r
-        r1 = x_row + min(r + 1, last)
-        r2 = x_row + min(r + 2, last)
-        r3 = x_row + min(r + 3, last)
+        r0, r1, r2, r3 = _input_rows(x_row, r, n_x)
         b = bias if r == 0 else theta.dtype.type(0.0)
         accumulate = r > 0
         if width == 4:
@@ -174,14 +173,10 @@ def weighted_row_sums(theta, w_off, i_stride, r_stride, bias_off, X, x_row, x_co
 def _dots_four_rows(V, v, X, x_row, col, n_x, out, o_off, o_stride, n):
     """``out[o_off + i * o_stride + k] += V[v + i, :n] . X[x_row + k, col:col + n]``, i < 4, k < n_x."""
     zero = out.dtype.type(0.0)
-    last = n_x - 1
     k = 0
     while k < n_x:
         width = _width(k, n_x)
-        r0 = x_row + k
-        r1 = x_row + min(k + 1, last)
-        r2 = x_row + min(k + 2, last)
-        r3 = x_row + min(k + 3, last)
+        r0, r1, r2, r3 = _input_rows(x_row, k, n_x)
         t00 = t01 = t02 = t03 = t10 = t11 = t12 = t13 = zero
         t20 = t21 = t22 = t23 = t30 = t31 = t32 = t33 = zero
         if width == 4:
@@ -235,14 +230,10 @@ def _dots_four_rows(V, v, X, x_row, col, n_x, out, o_off, o_stride, n):
 def _dots_one_row(V, v, X, x_row, col, n_x, out, o_off, n):
     """``out[o_off + k] += V[v, :n] . X[x_row + k, col:col + n]`` for k < n_x."""
     zero = out.dtype.type(0.0)
-    last = n_x - 1
     k = 0
     while k < n_x:
         width = _width(k, n_x)
-        r0 = x_row + k
-        r1 = x_row + min(k + 1, last)
-        r2 = x_row + min(k + 2, last)
-        r3 = x_row + min(k + 3, last)
+        r0, r1, r2, r3 = _input_rows(x_row, k, n_x)
         t0 = t1 = t2 = t3 = zero
         if width == 4:
             for s in range(n):

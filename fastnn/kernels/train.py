@@ -1,4 +1,5 @@
-"""Loss and gradient over many samples, and full-batch gradient descent, in compiled loops.
+"""Loss and gradient over many samples, full-batch gradient descent and minibatch epochs, in
+compiled loops.
 
 Samples are cut into blocks of ``A.shape[2]`` and the blocks into ``n_groups`` contiguous groups.
 Each group sums its blocks' gradients into its own row of ``gpart``; the rows are then added in
@@ -10,6 +11,7 @@ import numpy as np
 from numba import prange
 
 from .network import block_loss_grad
+from .optimizers import optimizer_step, regularized_gradient, squared_weights
 from .options import EXACT, kernel, serial_and_parallel
 
 
@@ -82,3 +84,59 @@ def _gradient_descent(theta, net, data, learning_rate, costs, ws):
 
 loss_grad, loss_grad_parallel = serial_and_parallel(_loss_grad)
 gradient_descent, gradient_descent_parallel = serial_and_parallel(_gradient_descent)
+
+
+@kernel(EXACT)
+def gather_columns(data, order, out):
+    """``out`` = the samples ``order[0], order[1], ...`` of ``data``, as contiguous columns."""
+    X, Y, w = data
+    for k in range(X.shape[0]):
+        for j in range(order.shape[0]):
+            out.X[k, j] = X[k, order[j]]
+    for k in range(Y.shape[0]):
+        for j in range(order.shape[0]):
+            out.Y[k, j] = Y[k, order[j]]
+    for j in range(order.shape[0]):
+        out.w[j] = w[order[j]]
+
+
+def _minibatch_epoch(theta, net, data, order, batches, batch_size, alpha, loss_scale, opt, ws):
+    """One epoch of minibatch training, scikit-learn's: each batch a fused forward, loss, backward,
+    L2 penalty and optimizer update.
+
+    ``data.w`` holds raw sample weights (ones for none). If ``order`` is non-empty, the samples
+    ``order[0], order[1], ...`` of ``data`` are first copied into ``batches`` (buffers of data's
+    shapes), else ``batches`` is ``data`` itself; the batches are then its consecutive runs of
+    ``batch_size`` columns (the last may be shorter). A batch's loss is
+    ``loss_scale * sum(w loss) / sum(w) + alpha / 2 * |W|**2 / sum(w)`` and its gradient
+    ``(sum(w grad) + alpha W) / sum(w)`` (``fastnn.kernels.optimizers``).
+
+    Returns ``(total, done)``: the batch losses summed with weights the batch sizes, and the number
+    of samples trained on, ``n_samples`` unless a batch's loss was NaN or inf, where it stops
+    before that batch's update.
+    """
+    if order.shape[0] > 0:
+        gather_columns(data, order, batches)
+    n_samples = batches.X.shape[1]
+    block = ws.A.shape[2]
+    grad = ws.grad
+    total = 0.0
+    for start in range(0, n_samples, batch_size):
+        stop = min(start + batch_size, n_samples)
+        groups = n_groups(stop - start, block, ws.gpart.shape[0])
+        for g in prange(groups):
+            group_loss_grad(g, groups, theta, net, batches, start, stop, ws)
+        loss = sum_groups(ws, groups)
+        weight = 0.0
+        for c in range(start, stop):
+            weight += batches.w[c]
+        loss = loss * loss_scale / weight + 0.5 * alpha * squared_weights(theta, net.sizes) / weight
+        if not np.isfinite(loss):
+            return total, start
+        total += loss * (stop - start)
+        regularized_gradient(theta, grad, net.sizes, alpha, weight)
+        optimizer_step(theta, grad, opt)
+    return total, n_samples
+
+
+minibatch_epoch, minibatch_epoch_parallel = serial_and_parallel(_minibatch_epoch)

@@ -206,16 +206,6 @@ def log(x):
     return y if x < t_(np.inf) else x
 
 
-@kernel(EXACT)
-def log1p(x):
-    """log(1 + x) for finite x > -1, accurate for small x: log(u) with u = 1 + x, plus the bits of x
-    that rounding 1 + x lost, divided by u (musl's correction)."""
-    t_ = type(x)
-    u = t_(1.0) + x
-    lost = x - (u - t_(1.0)) if u < t_(2.0) else t_(1.0) - (u - x)
-    return log(u) + lost / u
-
-
 # Cephes atan: rational approximation on |x| <= 0.66 after reducing by pi/4 or pi/2.
 _ATAN_P = (-8.750608600031904122785e-1, -1.615753718733365076637e1, -7.500855792314704667340e1,
            -1.228866684490136173410e2, -6.485021904942025371773e1)

@@ -1,0 +1,621 @@
+"""scikit-learn's ``MLPClassifier`` and ``MLPRegressor``, trained by fastnn's compiled kernels.
+
+A drop-in: the constructor parameters, defaults, validation, fitted attributes and messages are
+scikit-learn 1.9's (``sklearn/neural_network/_multilayer_perceptron.py``), and so is every random
+draw: the initial weights, the validation split and the shuffles come from the same
+``RandomState`` calls in the same order. What changes is where the work happens: an epoch of
+``sgd`` or ``adam`` is one compiled call (all its minibatches, each a fused forward, loss, backward,
+L2 penalty and update), and ``lbfgs`` runs scipy's L-BFGS-B over the fused loss-and-gradient kernel.
+
+Beyond scikit-learn: the activations ``leaky_relu`` (slope 0.01) and ``arctan``, and ``dtype``.
+Training stops with ``EstimatorDivergenceError`` (a ``ValueError``, as scikit-learn's
+non-finite-weights error is) as soon as a batch's loss is NaN or infinite.
+"""
+import warnings
+from itertools import chain
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.optimize import _check_optimize_result
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..errors import DivergenceError
+from ..kernels.network import Data
+from ..kernels.optimizers import regularized_gradient, squared_weights
+from ..kernels.train import loss_grad, loss_grad_parallel, minibatch_epoch, minibatch_epoch_parallel
+from ..training import FasterTwin, make_workspace
+from .network import HIDDEN_ACTIVATIONS, Network, feature_major
+from .solvers import make_optimizer
+
+_STOCHASTIC_SOLVERS = ["sgd", "adam"]
+
+
+class EstimatorDivergenceError(DivergenceError, ValueError):
+    """Training produced a NaN or infinite loss or weights. Also a ValueError, the type scikit-learn
+    raises when its solver ends with non-finite weights."""
+
+
+def _non_finite_weights():
+    return EstimatorDivergenceError("Solver produced non-finite parameter weights. The input data may contain large "
+                                    "values and need to be preprocessed.")
+
+
+class BaseMultilayerPerceptron(BaseEstimator):
+    """What MLPClassifier and MLPRegressor share: parameters, fitting, the forward pass."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dtype": [None, StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64}),
+                  Options(np.dtype, {np.dtype(np.float32), np.dtype(np.float64)})],
+    }
+
+    def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, learning_rate_init,
+                 power_t, max_iter, loss, shuffle, random_state, tol, verbose, warm_start, momentum,
+                 nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change,
+                 max_fun, dtype):
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dtype = dtype
+
+    # ---- fitting -----------------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data (a sparse matrix is densified: the kernels read dense columns).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers in regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Returns a trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(f"partial_fit is only available for stochastic optimizers. {self.solver} is not "
+                                 "stochastic.")
+        return True
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden_layer_sizes = self.hidden_layer_sizes
+        if not hasattr(hidden_layer_sizes, "__iter__"):
+            hidden_layer_sizes = [hidden_layer_sizes]
+        hidden_layer_sizes = list(hidden_layer_sizes)
+        if np.any(np.array(hidden_layer_sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % hidden_layer_sizes)
+        if not all(isinstance(n, Integral) for n in hidden_layer_sizes):
+            raise ValueError(f"hidden_layer_sizes must be integers, got {hidden_layer_sizes}.")
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if not first_pass:  # warm_start and partial_fit continue in the weights' precision
+            X = X.astype(self.coefs_[0].dtype, copy=False)
+        elif self.dtype is not None:
+            X = X.astype(self.dtype, copy=False)
+        n_samples, n_features = X.shape
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        self.n_outputs_ = y.shape[1]
+        layer_units = [n_features] + hidden_layer_sizes + [self.n_outputs_]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype)
+
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self._fit_stochastic(X, y, sample_weight, layer_units, incremental)
+        else:
+            self._fit_lbfgs(X, y, sample_weight, layer_units)
+
+        if not all(np.isfinite(w).all() for w in chain(self.coefs_, self.intercepts_)):  # as given by the user
+            raise _non_finite_weights()
+        return self
+
+    def _set_weights(self, network, theta, dtype):
+        """``coefs_`` and ``intercepts_`` from ``theta``; never NaN or inf (raises instead)."""
+        if not np.isfinite(theta).all():
+            raise _non_finite_weights()
+        self.coefs_, self.intercepts_ = network.unpack(theta, dtype)
+
+    def _initialize(self, y, layer_units, dtype):
+        """Fitted attributes for a first fit, and initial weights: Glorot uniform, drawn as scikit-learn
+        draws them (layer by layer, coefficients then intercepts)."""
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        if not is_classifier(self):
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        elif self._label_binarizer.y_type_ == "multiclass":
+            self.out_activation_ = "softmax"
+        else:
+            self.out_activation_ = "logistic"
+
+        self.coefs_ = []
+        self.intercepts_ = []
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            self.coefs_.append(self._random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False))
+            self.intercepts_.append(self._random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False))
+        self._best_coefs = [c.copy() for c in self.coefs_]
+        self._best_intercepts = [i.copy() for i in self.intercepts_]
+
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _loss_scale(self):
+        """Factor from the kernels' loss (summed over outputs) to scikit-learn's: its squared error
+        is averaged over the outputs (its gradient is not)."""
+        return 1.0 / self.n_outputs_ if self.out_activation_ == "identity" else 1.0
+
+    def _fit_lbfgs(self, X, y, sample_weight, layer_units):
+        """scipy's L-BFGS-B on scikit-learn's packed parameter vector, evaluated by the fused
+        loss-and-gradient kernel. Runs in float64 whatever X's dtype, as scikit-learn's does (its
+        weights become float64 after the first evaluation); the coefficients keep X's dtype."""
+        network = Network(layer_units, self.activation, self.out_activation_, np.float64)
+        data = network.data(X, y, sample_weight)
+        n_samples = X.shape[0]
+        total_weight = float(n_samples if sample_weight is None else sample_weight.sum())
+        workspace = make_workspace(network.sizes, n_samples, network.dtype)
+        run = FasterTwin(loss_grad, loss_grad_parallel, workspace, units=lambda args: 1)
+        order = network.sklearn_order()
+        theta = network.pack(self.coefs_, self.intercepts_)
+        sizes, alpha, loss_scale = network.net.sizes, float(self.alpha), self._loss_scale()
+
+        def loss_and_gradient(packed):
+            theta[order] = packed
+            loss = run(theta, network.net, data, 0, n_samples, workspace)
+            loss = loss * loss_scale / total_weight + 0.5 * alpha * squared_weights(theta, sizes) / total_weight
+            regularized_gradient(theta, workspace.grad, sizes, alpha, total_weight)
+            return loss, workspace.grad[order]
+
+        iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
+        opt_res = scipy.optimize.minimize(
+            loss_and_gradient, theta[order], method="L-BFGS-B", jac=True,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol,
+                     **_get_additional_lbfgs_options_dict("iprint", iprint)})
+        self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
+        self.loss_ = opt_res.fun
+        theta[order] = opt_res.x
+        self._set_weights(network, theta, X.dtype)
+
+    def _fit_stochastic(self, X, y, sample_weight, layer_units, incremental):
+        """scikit-learn's epoch loop for sgd and adam; each epoch is one compiled call."""
+        network = Network(layer_units, self.activation, self.out_activation_, X.dtype)
+        theta = network.pack(self.coefs_, self.intercepts_)
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = make_optimizer(self, theta.size, theta.dtype)
+
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        if early_stopping:
+            should_stratify = is_classifier(self) and self.n_outputs_ == 1  # not for multi-label
+            stratify = y if should_stratify else None
+            if sample_weight is None:
+                X_train, X_val, y_train, y_val = train_test_split(
+                    X, y, random_state=self._random_state, test_size=self.validation_fraction, stratify=stratify)
+                sample_weight_train = sample_weight_val = None
+            else:
+                X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val = train_test_split(
+                    X, y, sample_weight, random_state=self._random_state, test_size=self.validation_fraction,
+                    stratify=stratify)
+            if X_val.shape[0] < 2:
+                raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
+                                 "your dataset.")
+            if is_classifier(self):
+                y_val = self._label_binarizer.inverse_transform(y_val)
+            validation = (feature_major(X_val, network.dtype), y_val, sample_weight_val)
+        else:
+            X_train, y_train, sample_weight_train = X, y, sample_weight
+            validation = None
+
+        n_samples = X_train.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        data = network.data(X_train, y_train, sample_weight_train)
+        if self.shuffle:  # the epoch kernel gathers the shuffled samples into `batches`
+            sample_idx = np.arange(n_samples, dtype=int)
+            batches = Data(np.empty_like(data.X), np.empty_like(data.Y), np.empty_like(data.w))
+        else:
+            sample_idx = np.zeros(0, dtype=int)
+            batches = data
+        workspace = make_workspace(network.sizes, batch_size, network.dtype)
+        epoch = FasterTwin(minibatch_epoch, minibatch_epoch_parallel, workspace, units=lambda args: 1)
+        alpha, loss_scale = float(self.alpha), self._loss_scale()
+
+        try:
+            self.n_iter_ = 0
+            for it in range(self.max_iter):
+                if self.shuffle:
+                    # scikit-learn's `shuffle(sample_idx, random_state)` permutes a fresh arange with
+                    # RandomState.shuffle and indexes sample_idx with it; shuffling sample_idx in place
+                    # makes the same swaps from the same draws.
+                    self._random_state.shuffle(sample_idx)
+                total, done = epoch(theta, network.net, data, sample_idx, batches, batch_size, alpha, loss_scale,
+                                    self._optimizer.kernel_state(), workspace)
+                if done < n_samples:
+                    raise EstimatorDivergenceError(
+                        f"Training diverged: the loss of the minibatch starting at sample {done} of epoch "
+                        f"{self.n_iter_ + 1} is NaN or infinite (or its sample weights sum to 0). Lower "
+                        "learning_rate_init or scale the data.")
+                self.n_iter_ += 1
+                self.loss_ = total / n_samples
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+
+                self._update_no_improvement_count(validation, network, theta)
+                self._optimizer.iteration_ends(self.t_)
+
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if early_stopping:
+                        msg = ("Validation score did not improve more than tol=%f for %d consecutive epochs."
+                               % (self.tol, self.n_iter_no_change))
+                    else:
+                        msg = ("Training loss did not improve more than tol=%f for %d consecutive epochs."
+                               % (self.tol, self.n_iter_no_change))
+                    if self._optimizer.trigger_stopping(msg, self.verbose):
+                        break
+                    self._no_improvement_count = 0
+
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn("Stochastic Optimizer: Maximum iterations (%d) reached and the optimization hasn't "
+                                  "converged yet." % self.max_iter, ConvergenceWarning)
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+
+        self._set_weights(network, theta, network.dtype)
+        if early_stopping:  # restore the best weights
+            self.coefs_ = self._best_coefs
+            self.intercepts_ = self._best_intercepts
+
+    def _update_no_improvement_count(self, validation, network, theta):
+        """scikit-learn's stopping bookkeeping after an epoch: on the validation score with early
+        stopping (keeping a copy of the best weights), else on the training loss."""
+        if validation is not None:
+            X_val, y_val, sample_weight_val = validation
+            val_score = self._score_output(network.predict(theta, X_val), y_val, sample_weight_val)
+            self.validation_scores_.append(val_score)
+            if self.verbose:
+                print("Validation score: %f" % self.validation_scores_[-1])
+            last_valid_score = self.validation_scores_[-1]
+            if last_valid_score < (self.best_validation_score_ + self.tol):
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if last_valid_score > self.best_validation_score_:
+                self.best_validation_score_ = last_valid_score
+                self._best_coefs, self._best_intercepts = network.unpack(theta, network.dtype)
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    # ---- predicting --------------------------------------------------------------------------
+
+    def _forward_pass_fast(self, X, check_input=True):
+        """Output activations, shape (n_samples, n_outputs), computed in the dtype NumPy would give
+        ``X @ coefs_`` (float32 only when both are float32)."""
+        if check_input:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        dtype = np.result_type(X.dtype, self.coefs_[0].dtype)
+        dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        layer_units = [self.coefs_[0].shape[0]] + [coef.shape[1] for coef in self.coefs_]
+        network = Network(layer_units, self.activation, self.out_activation_, dtype)
+        return network.predict(network.pack(self.coefs_, self.intercepts_), feature_major(X, dtype))
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_output(self._forward_pass_fast(X, check_input=False), y, sample_weight)
+
+    def _score_output(self, output, y, sample_weight):
+        """Accuracy or R^2 of the predictions from output activations; NaN if any is not finite."""
+        y_pred = self._prediction(output)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return self._score_function(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
+    """Multi-layer Perceptron classifier: scikit-learn's ``MLPClassifier``, trained by fastnn's kernels.
+
+    Same parameters, defaults, attributes and results as ``sklearn.neural_network.MLPClassifier``
+    (see its documentation), and:
+
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'arctan'}, default='relu'
+        Hidden-layer activation; ``leaky_relu`` has slope 0.01 below zero.
+    dtype : {None, 'float32', 'float64'}, default=None
+        Precision of training and of ``coefs_``: None follows X (float32 X trains in float32, any
+        other in float64). ``solver='lbfgs'`` computes in float64 in any case, as scikit-learn's does.
+
+    The output is a logistic unit per label (binary, multi-label) or a softmax (multi-class),
+    trained on the log-loss. ``loss_curve_`` reports scikit-learn's loss, whose terms are those of
+    probabilities clipped to ``[eps, 1 - eps]``; fastnn computes each term from the logit and
+    clips it to the same bounds.
+    """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
+                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
+                 shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dtype=None):
+        super().__init__(hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver, alpha=alpha,
+                         batch_size=batch_size, learning_rate=learning_rate, learning_rate_init=learning_rate_init,
+                         power_t=power_t, max_iter=max_iter, loss="log_loss", shuffle=shuffle,
+                         random_state=random_state, tol=tol, verbose=verbose, warm_start=warm_start, momentum=momentum,
+                         nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, max_fun=max_fun, dtype=dtype)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        # A first fit (or a fit without warm_start) learns the classes; warm_start must see the
+        # same classes; partial_fit only known ones (its first call set them from `classes`).
+        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError("warm_start can only be used where `y` has the same classes as in the previous "
+                                     f"call to fit. Previously got {self.classes_}, `y` has {classes}")
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
+                                 f"'y' has {classes}.")
+        y = self._label_binarizer.transform(y).astype(bool)  # bool: no upcast of float32 data
+        return X, y
+
+    @staticmethod
+    def _score_function(y, y_pred, sample_weight=None):
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
+
+    def _prediction(self, output):
+        """Class labels from output activations."""
+        if self.n_outputs_ == 1:
+            output = output.ravel()
+        return self._label_binarizer.inverse_transform(output)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray, shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        check_is_fitted(self)
+        return self._prediction(self._forward_pass_fast(X))
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        classes : array of shape (n_classes,), default=None
+            Classes across all calls to partial_fit; required for the first call.
+
+        Returns
+        -------
+        self : object
+            Trained MLP model.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict_log_proba(self, X):
+        """Log of the probability estimates, shape (n_samples, n_classes): ``log(predict_proba(X))``."""
+        y_prob = self.predict_proba(X)
+        return np.log(y_prob, out=y_prob)
+
+    def predict_proba(self, X):
+        """Probability estimates, shape (n_samples, n_classes), classes ordered as in ``classes_``."""
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
+    """Multi-layer Perceptron regressor: scikit-learn's ``MLPRegressor``, trained by fastnn's kernels.
+
+    Same parameters, defaults, attributes and results as ``sklearn.neural_network.MLPRegressor``
+    (see its documentation), and the ``activation`` and ``dtype`` of ``fastnn.MLPClassifier``.
+    ``loss='squared_error'`` trains an identity output on half the squared error, ``'poisson'`` an
+    exponential output on half the Poisson deviance; the latter rejects negative targets (where
+    scikit-learn's loss is NaN).
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dtype=None):
+        super().__init__(hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver, alpha=alpha,
+                         batch_size=batch_size, learning_rate=learning_rate, learning_rate_init=learning_rate_init,
+                         power_t=power_t, max_iter=max_iter, loss=loss, shuffle=shuffle, random_state=random_state,
+                         tol=tol, verbose=verbose, warm_start=warm_start, momentum=momentum,
+                         nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         n_iter_no_change=n_iter_no_change, max_fun=max_fun, dtype=dtype)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True, y_numeric=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' needs targets y >= 0 (its loss is y log(y / prediction) - y + prediction)")
+        return X, y
+
+    @staticmethod
+    def _score_function(y, y_pred, sample_weight=None):
+        return r2_score(y, y_pred, sample_weight=sample_weight)
+
+    def _prediction(self, output):
+        return output.ravel() if output.shape[1] == 1 else output
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples, n_outputs)
+            The predicted values.
+        """
+        check_is_fitted(self)
+        return self._prediction(self._forward_pass_fast(X))
+
+    # scikit-learn 1.9 passes the bound method itself (always true) to available_if here, so its
+    # MLPRegressor offers partial_fit for every solver; kept for drop-in compatibility.
+    @available_if(lambda est: est._check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : ndarray of shape (n_samples,)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)

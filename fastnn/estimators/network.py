@@ -1,0 +1,90 @@
+"""A fitted estimator's network in the kernels' form, and back.
+
+scikit-learn keeps ``coefs_[i]`` of shape (fan_in, fan_out) and ``intercepts_[i]`` as lists; the
+kernels take one flat buffer ``theta`` (``fastnn.layout``: ``W_l`` of shape (fan_out, fan_in)
+then ``b_l``) and feature-major data. ``coefs_`` and ``intercepts_`` stay the estimator's state
+(so that pickles, ``warm_start`` and hand-edited weights behave as in scikit-learn); ``theta`` is
+packed from them when a fit or a prediction starts, which costs one pass over the parameters.
+"""
+import numpy as np
+import scipy.sparse
+
+from ..kernels.activations import ACTIVATIONS
+from ..kernels.losses import BINARY_LOG_LOSS, LOG_LOSS, POISSON, SQUARED_ERROR
+from ..kernels.network import Data, predict_output
+from ..layout import Layout
+from ..training import make_net, make_workspace
+
+#: scikit-learn's hidden activation names (plus fastnn's own) -> kernel codes.
+HIDDEN_ACTIVATIONS = {
+    "identity": ACTIVATIONS["identity"],
+    "logistic": ACTIVATIONS["sigmoid"],
+    "tanh": ACTIVATIONS["tanh"],
+    "relu": ACTIVATIONS["relu"],
+    "leaky_relu": ACTIVATIONS["leaky_relu"],
+    "arctan": ACTIVATIONS["arctan"],
+}
+
+#: Slope of ``leaky_relu`` for negative inputs (the functional API's default).
+LEAK = 0.01
+
+#: scikit-learn's ``out_activation_`` -> output kind of the kernels (activation and matched loss).
+OUTPUT_KINDS = {"logistic": BINARY_LOG_LOSS, "softmax": LOG_LOSS, "identity": SQUARED_ERROR, "exp": POISSON}
+
+
+class Network:
+    """Layer sizes, kernel ``Net`` and layout of an estimator's network, in one ``dtype``."""
+
+    def __init__(self, layer_units, activation, out_activation, dtype):
+        self.sizes = tuple(int(n) for n in layer_units)
+        self.layout = Layout(self.sizes)
+        self.dtype = np.dtype(dtype)
+        self.net = make_net(self.sizes, HIDDEN_ACTIVATIONS[activation], LEAK, OUTPUT_KINDS[out_activation], self.dtype)
+
+    def pack(self, coefs, intercepts):
+        """A new flat buffer holding ``coefs`` (scikit-learn's layout) and ``intercepts``."""
+        theta = np.empty(self.layout.n_params, self.dtype)
+        for layer, (coef, intercept) in enumerate(zip(coefs, intercepts), start=1):
+            self.layout.weights(theta, layer)[...] = coef.T
+            self.layout.biases(theta, layer)[...] = intercept
+        return theta
+
+    def unpack(self, theta, dtype):
+        """``(coefs, intercepts)``: new C-contiguous arrays of ``dtype`` in scikit-learn's layout
+        (copies, never views of ``theta``)."""
+        coefs, intercepts = [], []
+        for layer in range(1, self.layout.n_layers + 1):
+            coefs.append(np.array(self.layout.weights(theta, layer).T, dtype=dtype, order="C"))
+            intercepts.append(np.array(self.layout.biases(theta, layer), dtype=dtype))
+        return coefs, intercepts
+
+    def sklearn_order(self):
+        """Index array ``order`` with ``theta[order]`` = scikit-learn's packed vector (all coefs
+        raveled, then all intercepts), the vector its L-BFGS runs on."""
+        index = np.arange(self.layout.n_params)
+        coefs = [self.layout.weights(index, layer).T.ravel() for layer in range(1, self.layout.n_layers + 1)]
+        intercepts = [self.layout.biases(index, layer) for layer in range(1, self.layout.n_layers + 1)]
+        return np.concatenate(coefs + intercepts)
+
+    def data(self, X, Y, sample_weight):
+        """Kernel ``Data``: feature-major copies of ``X`` (n_samples, n_features; dense or
+        sparse) and ``Y`` (n_samples, n_outputs), and the raw sample weights (ones for None)."""
+        n_samples = X.shape[0]
+        w = np.ones(n_samples, self.dtype) if sample_weight is None else np.asarray(sample_weight, self.dtype)
+        return Data(feature_major(X, self.dtype), np.ascontiguousarray(np.asarray(Y).T, dtype=self.dtype), w)
+
+    def predict(self, theta, X):
+        """Output activations, shape (n_samples, n_outputs), for feature-major ``X``."""
+        n_samples = X.shape[1]
+        workspace = make_workspace(self.sizes, n_samples, self.dtype, max_groups=1)
+        out = np.empty((self.sizes[-1], n_samples), self.dtype)
+        predict_output(theta, self.net, X, out, workspace.A[0], workspace.D[0])
+        return np.ascontiguousarray(out.T)  # C order, as scikit-learn returns
+
+
+def feature_major(X, dtype):
+    """``X`` (n_samples, n_features), dense or sparse, as a C-contiguous (n_features, n_samples)
+    array of ``dtype``: the kernels' layout, in which a block of samples is a range of columns."""
+    if scipy.sparse.issparse(X):
+        X = X.toarray()
+    return np.ascontiguousarray(np.asarray(X).T, dtype=dtype)
