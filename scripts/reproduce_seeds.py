@@ -137,7 +137,8 @@ def seed_004(out, quick, n_jobs):
              "configurations with accuracy > 95 %, drops those whose train and dev accuracies differ by more than 1 %, then the fast ones (< 30 s), chooses "
              "the fastest (3 tanh units, learning rate 0.6, 10,000 iterations) and scores 93.6 % on 500 new samples.", "",
              f"Ours: the same grid{' up to 10,000 iterations (--quick)' if quick else ''} on 1,600 training and 400 "
-             f"dev samples (seed 0): {len(table)} rows in {seconds:.0f} s on {os.cpu_count()} cores, "
+             f"dev samples (seed 0): {len(table)} rows in {seconds:.0f} s on {os.cpu_count()} cores (1-minute load "
+             f"average {os.getloadavg()[0]:.1f} at the end: other work shares the machine), "
              f"{sum(row['diverged'] for row in table)} diverged. `fastnn.select` keeps {len(chosen)} rows.", "",
              "![accuracy and time](seed004_sweep.png)", "",
              "| configuration | train | dev | training time | fresh data, seed 1000 | fresh data, 20 draws: mean (min - max) |",
