@@ -42,8 +42,10 @@ def make_workspace(sizes, n_samples, dtype, block=BLOCK, max_groups=MAX_GROUPS):
     )
 
 
-#: The twin that lost is tried again every this many calls (the machine's load changes).
+#: The twin that lost is tried again every this many calls (the machine's load changes), if it
+#: was at most RETRY_SLOWDOWN times slower; else its time is halved and the re-try postponed.
 RETRY_EVERY = 8
+RETRY_SLOWDOWN = 2.0
 
 
 def parallel_pays(workspace):
@@ -62,17 +64,18 @@ class FasterTwin:
     re-tried every ``RETRY_EVERY`` calls.
     """
 
-    def __init__(self, serial, parallel, workspace, units):
+    def __init__(self, serial, parallel, workspace, units, clock=time.perf_counter):
         self.twins = (parallel, serial) if parallel_pays(workspace) else (serial,)
         self.units = units
+        self.clock = clock
         self.seconds_per_unit = [None] * len(self.twins)
         self.calls = 0
 
     def __call__(self, *args):
         choice = self._choose()
-        began = time.perf_counter()
+        began = self.clock()
         result = self.twins[choice](*args)
-        self.seconds_per_unit[choice] = (time.perf_counter() - began) / max(1, self.units(args))
+        self.seconds_per_unit[choice] = (self.clock() - began) / max(1, self.units(args))
         self.calls += 1
         return result
 
@@ -81,8 +84,14 @@ class FasterTwin:
             return 0
         if self.calls < 4:
             return self.calls % 2
-        faster = int(self.seconds_per_unit[1] < self.seconds_per_unit[0])
-        return 1 - faster if self.calls % RETRY_EVERY == 0 else faster
+        times = self.seconds_per_unit
+        faster = int(times[1] < times[0])
+        slower = 1 - faster
+        if self.calls % RETRY_EVERY == 0:
+            if times[slower] <= RETRY_SLOWDOWN * times[faster]:
+                return slower
+            times[slower] /= 2
+        return faster
 
 
 def chunks(total, seconds=CHUNK_SECONDS):

@@ -57,29 +57,36 @@ def test_different_seeds_differ():
 
 
 def test_faster_twin_tries_both_and_keeps_the_faster():
-    """FasterTwin alternates the twins twice, then runs the faster, re-trying the other."""
-    import time
-
+    """FasterTwin alternates the twins twice, then runs the faster, re-trying the other (a fake clock)."""
     from fastnn.training import RETRY_EVERY, FasterTwin, make_workspace
 
+    now = [0.0]
     calls = []
 
     def twin(name, seconds):
         def run(*args):
             calls.append(name)
-            time.sleep(seconds)
+            now[0] += seconds
         return run
+
+    def run_twins(serial_seconds, parallel_seconds, n_calls, workspace):
+        calls.clear()
+        run = FasterTwin(twin("serial", serial_seconds), twin("parallel", parallel_seconds), workspace,
+                         units=lambda args: 1, clock=lambda: now[0])
+        for _ in range(n_calls):
+            run()
+        return [i for i, name in enumerate(calls) if name == "parallel"]
 
     workspace = make_workspace((2, 3, 1), 5000, np.dtype(np.float64))  # many groups: both twins in play
     numba.set_num_threads(2)
-    run = FasterTwin(twin("serial", 0.0), twin("parallel", 0.02), workspace, units=lambda args: 1)
-    for _ in range(2 * RETRY_EVERY + 1):
-        run()
-    assert calls[:5] == ["parallel", "serial", "parallel", "serial", "serial"]
-    retries = [i for i, name in enumerate(calls) if name == "parallel"][2:]
-    assert retries == [RETRY_EVERY, 2 * RETRY_EVERY]  # the slower twin is re-tried every RETRY_EVERY calls
-    single = FasterTwin(twin("serial", 0.0), twin("parallel", 0.0), make_workspace((2, 3, 1), 100, np.dtype(np.float64)),
-                        units=lambda args: 1)
-    calls.clear()
-    single()
-    assert calls == ["serial"]  # one group: nothing to split, the serial twin only
+    try:
+        parallel_calls = run_twins(1.0, 1.5, 2 * RETRY_EVERY + 1, workspace)
+        assert calls[:5] == ["parallel", "serial", "parallel", "serial", "serial"]
+        assert parallel_calls[2:] == [RETRY_EVERY, 2 * RETRY_EVERY]  # 1.5x slower: re-tried every RETRY_EVERY
+        parallel_calls = run_twins(1.0, 20.0, 6 * RETRY_EVERY + 1, workspace)
+        assert parallel_calls[2:] == [5 * RETRY_EVERY]  # 20x slower: skipped at 20x, 10x, 5x, 2.5x; then 1.25x
+        expected = [0, 2] + [i for i in range(4, 3 * RETRY_EVERY) if i % RETRY_EVERY]  # serial re-tried
+        assert run_twins(1.0, 0.5, 3 * RETRY_EVERY, workspace) == expected
+        assert run_twins(0.0, 0.0, 3, make_workspace((2, 3, 1), 100, np.dtype(np.float64))) == []  # one group
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
