@@ -15,7 +15,7 @@ from .kernels.losses import LOGISTIC
 from .kernels.network import Data, predict_output
 from .kernels.train import gradient_descent, gradient_descent_parallel, loss_grad, loss_grad_parallel
 from .layout import Layout, sizes_from_params
-from .training import FasterTwin, chunks, make_net, make_workspace, parallel_pays
+from .training import FasterTwin, descend, full_batch, make_net, make_workspace, parallel_pays
 
 
 def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init="small", seed=None,
@@ -55,24 +55,18 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init
     """
     args = validation.fit_arguments(X, Y, learning_rate, hidden_size, iterations, activation, ACTIVATIONS,
                                     init, INITS, leak, dtype, print_cost, callback)
-    dtype, n_samples = args.dtype, args.X.shape[1]
+    dtype = args.dtype
     layout = Layout(args.sizes)
     theta = layout.from_dict(params, dtype) if params is not None else initial_theta(layout, init, seed, dtype)
-    net = make_net(args.sizes, ACTIVATIONS[activation], args.leak, LOGISTIC, dtype)
-    data = Data(args.X, args.Y, np.full(n_samples, 1.0 / n_samples, dtype))
-    workspace = make_workspace(args.sizes, n_samples, dtype)
+    net, data, workspace = full_batch(args.X, args.Y, args.sizes, ACTIVATIONS[activation], args.leak, LOGISTIC, dtype)
     run = FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: len(args[4]))
-    rate = dtype.type(args.learning_rate)
     costs = np.empty(args.iterations)
-    for start, stop in chunks(args.iterations):
-        done = run(theta, net, data, rate, costs[start:stop], workspace)
-        for i in range(start, start + min(done + 1, stop - start)):
+    for first, stop in descend(run, theta, net, data, args.learning_rate, costs, workspace):
+        for i in range(first, stop):
             if print_cost and i % 1000 == 0:
                 print(f"Cost after iteration {i}: {costs[i]:f}")
             if callback is not None:
                 callback(i, costs[i])
-        if done < stop - start:
-            raise validation.diverged(costs[start + done], start + done, learning_rate)
     validation.check_finite_parameters([theta])
     return layout.to_dict(theta), costs
 

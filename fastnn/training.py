@@ -9,8 +9,8 @@ import time
 import numba
 import numpy as np
 
-from .errors import DivergenceError
-from .kernels.network import Net, Workspace
+from .kernels.network import Data, Net, Workspace
+from .validation import diverged
 
 #: Samples per block: a block's activations stay in cache (tuned in scripts/tune_block.py).
 BLOCK = 256
@@ -108,3 +108,27 @@ def chunks(total, seconds=CHUNK_SECONDS):
         start = stop
 
 
+def full_batch(X, Y, sizes, activation, leak, output, dtype):
+    """The kernels' ``(net, data, workspace)`` for full-batch training on checked ``X``, ``Y``
+    (feature-major, of ``dtype``): every sample weighs ``1 / n_samples``, so the loss is a mean."""
+    n_samples = X.shape[1]
+    net = make_net(sizes, activation, leak, output, dtype)
+    data = Data(X, Y, np.full(n_samples, 1.0 / n_samples, dtype))
+    return net, data, make_workspace(sizes, n_samples, dtype)
+
+
+def descend(run, theta, net, data, learning_rate, costs, workspace, start=0):
+    """Gradient descent by the kernel ``run`` for iterations ``start .. len(costs) - 1``, in chunks.
+
+    Updates ``theta`` in place and fills ``costs``. After each chunk, yields ``(first, stop)``: the
+    iterations whose costs are now in ``costs``. At the first cost that is NaN or inf, yields the
+    chunk up to and including it, then raises DivergenceError. Iterations are the same whatever
+    the chunks, so a run stopped at ``k`` and continued from ``start=k`` gives the same bits.
+    """
+    rate = theta.dtype.type(learning_rate)
+    for first, stop in chunks(len(costs) - start):
+        first, stop = start + first, start + stop
+        done = run(theta, net, data, rate, costs[first:stop], workspace)
+        yield first, first + min(done + 1, stop - first)
+        if done < stop - first:
+            raise diverged(costs[first + done], first + done, learning_rate)

@@ -1,0 +1,115 @@
+"""The ``fastnn`` command, run as a subprocess on tiny settings: train, sweep, demo, --help, errors."""
+import csv
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastnn
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def fastnn_command(*args, cwd=None):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT] + sys.path), MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "fastnn", *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def needs_matplotlib():
+    pytest.importorskip("matplotlib")
+
+
+def test_train_prints_progress_cost_accuracy_and_time_and_saves(tmp_path):
+    needs_matplotlib()
+    done = fastnn_command("train", "--samples", 300, "--iterations", 400, "--hidden", 3, "--learning-rate", 0.9,
+                          "--seed", 2, "--save", tmp_path / "model.npz", "--plot", tmp_path / "boundary.png",
+                          "--plot-cost", tmp_path / "cost.png")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "moons: 240 train, 60 dev" in out
+    assert [int(i.replace(",", "")) for i in re.findall(r"iteration +([\d,]+):", out)] == list(range(0, 400, 40)) + [399]
+    final = float(re.search(r"final cost ([\d.]+)", out).group(1))
+    train_accuracy, dev_accuracy = map(float, re.search(r"train ([\d.]+) %, dev ([\d.]+) %", out).groups())
+    assert re.search(r"time [\d.]+ s", out)
+    # the same fit in this process gives what the command printed and saved
+    X, Y = fastnn.datasets.moons(n_samples=300, noise=0.25, seed=2)
+    params, costs = fastnn.fit(X[:, :240], Y[:, :240], 0.9, 3, 400, seed=2)
+    assert final == pytest.approx(costs[-1], abs=1e-6)
+    assert train_accuracy == pytest.approx(fastnn.accuracy(Y[:, :240], fastnn.predict(X[:, :240], params)), abs=0.01)
+    assert dev_accuracy == pytest.approx(fastnn.accuracy(Y[:, 240:], fastnn.predict(X[:, 240:], params)), abs=0.01)
+    saved, meta = fastnn.load(tmp_path / "model.npz")
+    assert all(np.array_equal(saved[k], params[k]) for k in params)
+    assert meta["activation"] == "tanh" and meta["hidden_size"] == [3] and meta["iterations"] == 400
+    for name in ("boundary.png", "cost.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
+
+
+def test_train_deeper_network_float32_quietly():
+    done = fastnn_command("train", "--samples", 200, "--iterations", 50, "--hidden", 4, 3, "--activation", "relu",
+                          "--init", "he", "--dtype", "float32", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert "hidden (4, 3), relu" in done.stdout and "final cost" in done.stdout
+    assert not re.search(r"^ +iteration", done.stdout, re.MULTILINE)
+
+
+def test_sweep_writes_csv_png_and_prints_the_selection(tmp_path):
+    needs_matplotlib()
+    done = fastnn_command("sweep", "--samples", 300, "--hidden-sizes", 2, 4, "--activations", "tanh",
+                          "--learning-rates", 1.0, 0.1, "--iterations", 20, 400, "--jobs", 2, "--no-progress",
+                          "--min-accuracy", 70, "--max-gap", 15, "--csv", tmp_path / "s.csv", "--png", tmp_path / "s.png",
+                          "--save", tmp_path / "best.npz", "--fresh-samples", 100)
+    assert done.returncode == 0, done.stderr
+    assert "4 runs to 400 iterations, 8 rows" in done.stdout
+    with open(tmp_path / "s.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == 8 and {row["iterations"] for row in rows} == {"20", "400"}
+    assert (tmp_path / "s.png").read_bytes().startswith(b"\x89PNG")
+    assert "pass seed 004's filter" in done.stdout and "accuracy on 100 fresh samples" in done.stdout
+    params, meta = fastnn.load(tmp_path / "best.npz")
+    assert meta["activation"] == "tanh" and meta["hidden_size"] in (2, 4)
+    assert params["W1"].shape == (meta["hidden_size"], 2)
+
+
+def test_sweep_quick_grid_and_no_selection(tmp_path):
+    done = fastnn_command("sweep", "--quick", "--samples", 200, "--iterations", 10, "--no-progress", "--png", "",
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "24 runs to 10 iterations, 24 rows" in done.stdout
+    assert "no configuration has a train accuracy > 95.0 %" in done.stdout
+    assert os.listdir(tmp_path) == ["sweep.csv"]
+
+
+def test_demo_keeps_working():
+    done = fastnn_command("demo", "--samples", 300, "--iterations", 200, "--reference-iterations", 20)
+    assert done.returncode == 0, done.stderr
+    assert "speed-up" in done.stdout and "accuracy:" in done.stdout
+
+
+@pytest.mark.parametrize("command, options", [
+    ([], ["train", "sweep", "demo"]),
+    (["train"], ["--hidden", "--activation", "--learning-rate", "--iterations", "--seed", "--save", "--plot"]),
+    (["sweep"], ["--quick", "--jobs", "--csv", "--png", "--min-accuracy", "--max-gap"]),
+    (["demo"], ["--samples", "--iterations", "--reference-iterations"]),
+])
+def test_help(command, options):
+    done = fastnn_command(*command, "--help")
+    assert done.returncode == 0 and all(option in done.stdout for option in options)
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["train", "--learning-rate", "-1"], 2, "learning_rate must be a finite number > 0"),
+    (["train", "--activation", "softsign"], 2, "unknown activation 'softsign'"),
+    (["train", "--dev-fraction", "1.5"], 2, "--dev-fraction must be between 0 and 1"),
+    (["sweep", "--activations", "tanh", "softsign"], 2, "unknown activation 'softsign'"),
+    (["sweep", "--learning-rates", "0"], 2, "learning rate must be a finite number > 0"),
+    (["train", "--learning-rate", "1e150", "--activation", "relu", "--init", "he", "--hidden", "8", "8",
+      "--iterations", "100"], 1, "training diverged"),
+])
+def test_bad_input_exits_with_a_message(args, code, message):
+    done = fastnn_command(*args, "--samples", 100)
+    assert done.returncode == code
+    assert message in done.stderr and "Traceback" not in done.stderr
