@@ -12,7 +12,7 @@ import numpy as np
 from .kernels.network import Data, Net, Workspace
 from .validation import diverged
 
-#: Samples per block: a block's activations stay in cache (tuned in scripts/tune_block.py).
+#: Samples per block: a block's activations stay in cache.
 BLOCK = 256
 #: Most groups of blocks a gradient is split into (parallel tasks). Fixed, so results never
 #: depend on the thread count.

@@ -122,7 +122,7 @@ def seed_004(out, quick, n_jobs):
     grid = dict(SEED_GRID, iterations=(100, 1_000, 10_000)) if quick else SEED_GRID
     X, Y = fastnn.datasets.moons(n_samples=2000, noise=0.25, seed=0)
     data = split(X, Y, 1600)
-    began = time.perf_counter()
+    load_before, began = os.getloadavg()[0], time.perf_counter()
     table = fastnn.sweep(*data, n_jobs=n_jobs, progress=None, **grid)
     seconds = time.perf_counter() - began
     table.to_csv(os.path.join(out, "seed004_sweep.csv"))
@@ -138,7 +138,7 @@ def seed_004(out, quick, n_jobs):
              "the fastest (3 tanh units, learning rate 0.6, 10,000 iterations) and scores 93.6 % on 500 new samples.", "",
              f"Ours: the same grid{' up to 10,000 iterations (--quick)' if quick else ''} on 1,600 training and 400 "
              f"dev samples (seed 0): {len(table)} rows in {seconds:.0f} s on {os.cpu_count()} cores (1-minute load "
-             f"average {os.getloadavg()[0]:.1f} at the end: other work shares the machine), "
+             f"average {load_before:.1f} before, the sweep's own threads included after: {os.getloadavg()[0]:.1f}), "
              f"{sum(row['diverged'] for row in table)} diverged. `fastnn.select` keeps {len(chosen)} rows.", "",
              "![accuracy and time](seed004_sweep.png)", "",
              "| configuration | train | dev | training time | fresh data, seed 1000 | fresh data, 20 draws: mean (min - max) |",

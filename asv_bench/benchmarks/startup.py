@@ -1,0 +1,64 @@
+"""Start-up: a new Python process that imports fastnn and runs a first small fit.
+
+"cold" has an empty numba cache, so it compiles every kernel the fit needs; "warm" loads them from
+numba's on-disk cache (``cache=True``), which is what a user sees from the second run on.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from .common import by_profile, prepared
+
+FIRST_FIT = """
+import fastnn
+X, Y = fastnn.datasets.moons(500, 0.25, seed=0)
+fastnn.fit(X, Y, 0.5, 5, 10)
+"""
+
+EMPTY_CACHE = """
+import atexit, os, shutil, tempfile
+os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="fastnn-asv-cold-")
+atexit.register(shutil.rmtree, os.environ["NUMBA_CACHE_DIR"], True)
+"""
+
+
+class StartUp:
+    """Seconds from a new interpreter to the end of a first 10-iteration fit (500 samples, 5 units)."""
+    params = [["cold", "warm"]]
+    param_names = ["numba_cache"]
+    # A cold sample compiles for half a minute: a few samples, no asv warm-up runs.
+    repeat = by_profile(1, 2)
+    rounds = 1
+    number = 1
+    min_run_count = 1
+    warmup_time = 0
+    timeout = 900
+
+    def setup(self, numba_cache):
+        if numba_cache == "warm":
+            prepared("fastnn_fit", 500, (5,), "tanh", "float64")(10)()  # fills this process's numba cache
+
+    def timeraw_first_fit(self, numba_cache):
+        return FIRST_FIT, EMPTY_CACHE if numba_cache == "cold" else ""
+
+
+class CompileTime:
+    """Compile time of a cold process: its start-up minus a warm one's, both run back to back."""
+    unit = "seconds"
+    rounds = 1
+    timeout = 900
+
+    def setup(self):
+        prepared("fastnn_fit", 500, (5,), "tanh", "float64")(10)()
+
+    def track_compile_seconds(self):
+        seconds = {}
+        for cache in ("cold", "warm"):
+            with tempfile.TemporaryDirectory(prefix="fastnn-asv-cold-") as empty:
+                env = dict(os.environ, **({"NUMBA_CACHE_DIR": empty} if cache == "cold" else {}))
+                began = time.perf_counter()
+                subprocess.run([sys.executable, "-c", FIRST_FIT], env=env, check=True)
+                seconds[cache] = time.perf_counter() - began
+        return seconds["cold"] - seconds["warm"]
