@@ -41,7 +41,7 @@ def train(args):
             print(f"  iteration {i:>9,}: cost {cost:.6f}", flush=True)
 
     settings = dict(activation=args.activation, init=args.init, seed=args.seed, dtype=args.dtype)
-    functional.fit(X_train, Y_train, args.learning_rate, hidden, 1, **settings)  # loads the compiled kernels
+    warm_up(X_train, Y_train, learning_rate=args.learning_rate, hidden_size=hidden, **settings)
     began = time.perf_counter()
     params, costs = functional.fit(X_train, Y_train, args.learning_rate, hidden, args.iterations, callback=report,
                                    **settings)
@@ -123,6 +123,13 @@ def sweep(args):
         print(f"saved the selected parameters to {args.save}")
 
 
+def warm_up(X, Y, **settings):
+    """Compile (or load from numba's cache) every kernel a fit on ``X``, ``Y`` with ``settings`` runs,
+    before it is timed: two iterations are two kernel calls, the parallel twin's and then the
+    serial one's (``fastnn.training.FasterTwin`` tries both first)."""
+    functional.fit(X, Y, iterations=2, **settings)
+
+
 def demo(args):
     """Seed 004's network (5 tanh units, lr 0.6) on moons; accuracy, time, speed-up over NumPy."""
     X, Y = datasets.moons(n_samples=args.samples, noise=0.25, seed=args.seed)
@@ -133,7 +140,7 @@ def demo(args):
           f"{X.shape[1] - n_train} dev samples, {args.iterations:,} iterations of gradient descent, lr 0.6")
 
     began = time.perf_counter()
-    functional.fit(X_train, Y_train, iterations=1, **settings)
+    warm_up(X_train, Y_train, **settings)
     print(f"  first call (compiles, or loads the compiled kernels from cache): {time.perf_counter() - began:.2f} s")
 
     began = time.perf_counter()
