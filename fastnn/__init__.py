@@ -13,10 +13,12 @@ from . import datasets, reference
 from .errors import DivergenceError
 from .functional import accuracy, cost_and_gradients, fit, predict, predict_proba
 from .io import load, save
+from .patch import patch_sklearn, unpatch_sklearn
 from .sweep import select, sweep
 
 __all__ = ["fit", "predict", "predict_proba", "accuracy", "cost_and_gradients", "datasets", "reference", "DivergenceError",
-           "MLPClassifier", "MLPRegressor", "sweep", "select", "save", "load", "plot"]
+           "MLPClassifier", "MLPRegressor", "sweep", "select", "save", "load", "plot", "patch_sklearn",
+           "unpatch_sklearn"]
 __version__ = "0.1.0"
 
 _LAZY = {"MLPClassifier", "MLPRegressor", "plot"}
