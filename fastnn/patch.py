@@ -44,6 +44,14 @@ def sklearn_is_patched():
     return bool(_originals)
 
 
+def original(name):
+    """scikit-learn's own ``MLPClassifier`` or ``MLPRegressor``, patched or not."""
+    module_name = _MODULES[1]
+    if (module_name, name) in _originals:
+        return _originals[module_name, name]
+    return getattr(importlib.import_module(module_name), name)
+
+
 def main(argv=None):
     """``python -m fastnn.patch SCRIPT [ARGS...]``: run SCRIPT as ``__main__`` with the patch
     applied, ``sys.argv`` as if it were run directly; returns its exit code."""

@@ -35,6 +35,7 @@ from ..kernels.network import Data
 from ..kernels.optimizers import regularized_gradient, squared_weights
 from ..kernels.train import loss_grad, loss_grad_parallel, minibatch_epoch, minibatch_epoch_parallel
 from ..training import FasterTwin, make_workspace
+from .convert import SklearnConversionMixin
 from .network import HIDDEN_ACTIVATIONS, Network, feature_major
 from .solvers import make_optimizer
 
@@ -51,7 +52,7 @@ def _non_finite_weights():
                                     "values and need to be preprocessed.")
 
 
-class BaseMultilayerPerceptron(BaseEstimator):
+class BaseMultilayerPerceptron(SklearnConversionMixin, BaseEstimator):
     """What MLPClassifier and MLPRegressor share: parameters, fitting, the forward pass."""
 
     _parameter_constraints: dict = {
