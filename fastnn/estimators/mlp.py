@@ -35,6 +35,7 @@ from ..kernels.network import Data
 from ..kernels.optimizers import regularized_gradient, squared_weights
 from ..kernels.train import loss_grad, loss_grad_parallel, minibatch_epoch, minibatch_epoch_parallel
 from ..training import FasterTwin, make_workspace
+from .callbacks import FitCallbacksMixin
 from .convert import SklearnConversionMixin
 from .network import HIDDEN_ACTIVATIONS, Network, feature_major
 from .solvers import make_optimizer
@@ -247,7 +248,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, BaseEstimator):
 
         iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
         opt_res = scipy.optimize.minimize(
-            loss_and_gradient, theta[order], method="L-BFGS-B", jac=True,
+            loss_and_gradient, theta[order], method="L-BFGS-B", jac=True, callback=self._lbfgs_callback(network, order),
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol,
                      **_get_additional_lbfgs_options_dict("iprint", iprint)})
         self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
@@ -329,6 +330,8 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, BaseEstimator):
 
                 self._update_no_improvement_count(validation, network, theta)
                 self._optimizer.iteration_ends(self.t_)
+                if self._epoch_ends(network, theta, more=not incremental and self.n_iter_ < self.max_iter):
+                    break  # a callback asked to stop
 
                 if self._no_improvement_count > self.n_iter_no_change:
                     if early_stopping:
@@ -408,7 +411,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, BaseEstimator):
         return tags
 
 
-class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
+class MLPClassifier(ClassifierMixin, FitCallbacksMixin, BaseMultilayerPerceptron):
     """Multi-layer Perceptron classifier: scikit-learn's ``MLPClassifier``, trained by fastnn's kernels.
 
     Same parameters, defaults, attributes and results as ``sklearn.neural_network.MLPClassifier``
@@ -538,7 +541,7 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         return tags
 
 
-class MLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
+class MLPRegressor(RegressorMixin, FitCallbacksMixin, BaseMultilayerPerceptron):
     """Multi-layer Perceptron regressor: scikit-learn's ``MLPRegressor``, trained by fastnn's kernels.
 
     Same parameters, defaults, attributes and results as ``sklearn.neural_network.MLPRegressor``
