@@ -5,7 +5,9 @@ its NumPy oracle ``fastnn.reference``; built-in data in ``fastnn.datasets``; hyp
 sweeps ``sweep`` and ``select`` (seed 004's experiment); ``save`` and ``load`` for trained
 parameters; scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` (``fastnn.estimators``) and
 figures in ``fastnn.plot``, both imported on first use so that ``import fastnn`` imports neither
-scikit-learn nor matplotlib.
+scikit-learn nor matplotlib. ``patch_sklearn`` and ``unpatch_sklearn`` (``fastnn.patch``) put
+fastnn's estimators in ``sklearn.neural_network``; ``import fastnn.onnx`` registers them with
+skl2onnx (never imported by ``import fastnn``).
 """
 import importlib
 
