@@ -154,6 +154,19 @@ def test_float32_weights_convert_exactly():
     np.testing.assert_allclose(back.loss_curve_, sk32.loss_curve_, rtol=1e-5)  # float32 rounding
 
 
+def test_dtype_parameter_is_dropped():
+    """fastnn trained in float32 on float64 data: scikit-learn's model keeps the float32 weights
+    (predicting in float64, as fastnn does) and trains them on in mixed precision."""
+    X, y = dataset("multiclass")
+    ours = quiet_fit(fastnn.MLPClassifier(**PARAMS, dtype="float32"), X, y)
+    sk_model = ours.to_sklearn()
+    assert "dtype" not in sk_model.get_params() and sk_model.coefs_[0].dtype == np.float32
+    assert_same_predictions(ours, sk_model, X)
+    for model in (ours, sk_model):
+        quiet_fit(model, X, y, method="partial_fit")
+    np.testing.assert_allclose(ours.loss_curve_, sk_model.loss_curve_, rtol=1e-5)  # float32 rounding
+
+
 @pytest.mark.parametrize("activation", ["leaky_relu", "arctan"])
 def test_fastnn_only_activations_are_refused(activation):
     X, y = dataset("binary")

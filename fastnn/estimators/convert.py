@@ -9,8 +9,8 @@ predicts the same and continues training with the same numbers.
 
 What scikit-learn lacks is refused: the activations ``leaky_relu`` and ``arctan`` raise a
 ValueError. ``coefs_`` keep their dtype both ways (scikit-learn keeps float32 weights for float32
-data too); fastnn's ``dtype`` parameter has no scikit-learn counterpart and is dropped, so the
-converted model trains in the precision of the data it is given, as scikit-learn's does.
+data too); fastnn's ``dtype`` parameter has no scikit-learn counterpart and is dropped (given
+float64 data, scikit-learn trains float32 weights on in mixed precision).
 """
 import copy
 
