@@ -99,7 +99,8 @@ def test_nothing_changes_with_callbacks():
         watched = quiet(lambda: fastnn.MLPClassifier(solver=solver, **PARAMS).set_callbacks(Recorder()).fit(X, y))
         for a, b in zip(plain.coefs_ + plain.intercepts_, watched.coefs_ + watched.intercepts_, strict=True):
             assert np.array_equal(a, b)
-        assert plain.n_iter_ == watched.n_iter_ and getattr(plain, "loss_curve_", 0) == getattr(watched, "loss_curve_", 0)
+        assert plain.n_iter_ == watched.n_iter_
+        assert getattr(plain, "loss_curve_", None) == getattr(watched, "loss_curve_", None)
         for model in (plain, watched):
             assert not {"_fit_callbacks", "_callback_fit_ctx", "_skl_callbacks_to_teardown"} & set(vars(model))
 

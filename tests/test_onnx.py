@@ -36,7 +36,7 @@ def float32_error_bound(model, X):
     """Bound on |float32 output-layer sums - exact| per sample and output: each layer's weights
     and inputs rounded to float32 and a dot product of n terms adds at most (n + 2) eps |W|^T |a|
     (plus |b|) (Higham, Accuracy and Stability, 3.1); activations here (identity, relu, tanh,
-    logistic) are 1-Lipschitz, so earlier errors pass on through |W|^T. The output functions
+    logistic, leaky_relu, arctan) are 1-Lipschitz, so earlier errors pass on through |W|^T. The output functions
     (logistic, softmax) are 1-Lipschitz too, and their own rounding adds a few eps."""
     a, error = np.abs(X.astype(np.float64)), np.zeros(X.shape)
     forward = X.astype(np.float64)
@@ -46,13 +46,14 @@ def float32_error_bound(model, X):
         forward = forward @ W + b
         if i < len(model.coefs_) - 1:
             forward = {"relu": np.maximum(forward, 0), "tanh": np.tanh(forward), "identity": forward,
-                       "logistic": 1 / (1 + np.exp(-forward))}[model.activation]
+                       "logistic": 1 / (1 + np.exp(-forward)), "arctan": np.arctan(forward),
+                       "leaky_relu": np.where(forward > 0, forward, 0.01 * forward)}[model.activation]
         a = np.abs(forward)
     return error + 8 * EPS32 * np.maximum(a, 1)
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
-@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity", "leaky_relu", "arctan"])
 def test_classifier(kind, activation):
     model, X = fitted(kind, activation=activation, hidden_layer_sizes=(8, 5))
     labels, probabilities = run(skl2onnx.to_onnx(model, X[:1], options={"zipmap": False}), X)
@@ -66,8 +67,9 @@ def test_classifier(kind, activation):
 
 
 @pytest.mark.parametrize("kind", ["regression", "multioutput", "poisson"])
-def test_regressor(kind):
-    model, X = fitted(kind, activation="tanh")
+@pytest.mark.parametrize("activation", ["tanh", "leaky_relu", "arctan"])
+def test_regressor(kind, activation):
+    model, X = fitted(kind, activation=activation, hidden_layer_sizes=(8, 5))
     (predictions,) = run(skl2onnx.to_onnx(model, X[:1]), X)
     expected = model.predict(X).reshape(len(X), -1)
     assert predictions.shape == expected.shape
@@ -100,9 +102,16 @@ def test_bound_catches_a_wrong_weight():
     assert np.any(np.abs(probabilities - model.predict_proba(X)) > float32_error_bound(model, X))
 
 
-@pytest.mark.parametrize("activation", ["leaky_relu", "arctan"])
-def test_unknown_activations_are_refused(activation):
-    for kind in ("binary", "regression"):
-        model, X = fitted(kind, activation=activation)
-        with pytest.raises(ValueError, match=f"cannot export activation='{activation}'"):
-            skl2onnx.to_onnx(model, X[:1])
+def test_float64_graph_and_no_hidden_layer():
+    """Float64 input gives a float64 graph (error: float64 rounding); one layer, no hidden one."""
+    model, X = fitted("multiclass", hidden_layer_sizes=(6,))
+    _, probabilities = run(skl2onnx.to_onnx(model, X[:1].astype(np.float64), options={"zipmap": False}),
+                           X.astype(np.float64))
+    assert probabilities.dtype == np.float64
+    np.testing.assert_allclose(probabilities, model.predict_proba(X.astype(np.float64)), rtol=0, atol=1e-12)
+    X64, y = dataset("regression")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = fastnn.MLPRegressor(**PARAMS).set_params(hidden_layer_sizes=()).fit(X64, y)
+    (predictions,) = run(skl2onnx.to_onnx(model, X64[:1]), X64)
+    np.testing.assert_allclose(predictions.ravel(), model.predict(X64), rtol=1e-12, atol=1e-12)
