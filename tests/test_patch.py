@@ -64,6 +64,8 @@ SCRIPT = textwrap.dedent("""
     reg = MLPRegressor(hidden_layer_sizes=(6,), max_iter=20, learning_rate_init=0.01, random_state=0)
     reg.fit(X, y / 100)
     print("values", " ".join("%.6f" % v for v in reg.predict(X)))
+    import fastnn.patch
+    print("patched", fastnn.patch.sklearn_is_patched())  # the runner's patch is the one fastnn sees
     sys.exit(int(sys.argv[2]))
 """)
 
@@ -90,6 +92,7 @@ def test_script_runs_patched_with_the_same_output(tmp_path):
     patched_values = np.array(patched_lines[3].split()[1:], float)
     # printed to 6 decimals from values equal to ~1e-9 relative: at most one unit in the last place
     np.testing.assert_allclose(patched_values, plain_values, rtol=0, atol=1.5e-6)
+    assert (plain_lines[4], patched_lines[4]) == ("patched False", "patched True")
 
 
 def test_runner_passes_exit_codes_on(tmp_path):
