@@ -105,21 +105,27 @@ def logistic_loss(Z, Y):
     return np.maximum(Z, 0) - Y * Z + np.log1p(np.exp(-np.abs(Z)))
 
 
-def clipped(losses, dtype):
-    """Log-loss terms as they are once their probability p is clipped to ``[eps, 1 - eps]``:
-    ``-log p`` bounded by ``-log(1 - eps)`` and ``-log(eps)`` (scikit-learn clips this way)."""
-    eps = np.finfo(dtype).eps
-    return np.clip(losses, -np.log1p(-eps), -np.log(eps))
+def xlogy(Y, P):
+    """``Y log P``, 0 where Y is 0 (scipy's ``xlogy``)."""
+    return np.where(Y != 0, Y * np.log(np.where(Y != 0, P, 1)), 0)
+
+
+def clipped(P):
+    """Probabilities clipped to ``[eps, 1 - eps]`` (eps of their dtype) before their log, as
+    scikit-learn's log-losses clip them."""
+    eps = np.finfo(P.dtype).eps
+    return np.clip(P, eps, 1 - eps)
 
 
 def binary_log_loss(Z, Y):
-    return clipped(logistic_loss(Z, Y), Z.dtype)
+    """scikit-learn's ``binary_log_loss`` per element: from the rounded probability, clipped."""
+    P = clipped(sigmoid(Z))
+    return -(xlogy(Y, P) + xlogy(1 - Y, 1 - P))
 
 
 def log_loss(Z, Y):
-    """Categorical cross-entropy of softmax(Z) against one-hot columns of Y, clipped."""
-    log_p = Z - np.max(Z, axis=0) - np.log(np.sum(np.exp(Z - np.max(Z, axis=0)), axis=0))
-    return np.where(Y != 0, Y * clipped(-log_p, Z.dtype), 0)
+    """Categorical cross-entropy of softmax(Z), clipped, against one-hot columns of Y."""
+    return -xlogy(Y, clipped(softmax(Z)))
 
 
 def squared_error(Z, Y):

@@ -242,3 +242,16 @@ def test_verbose_output_is_scikit_learns():
              learning_rate="adaptive", tol=0.1)
     assert outputs[0] == outputs[1]
     assert "Iteration 1, loss = " in outputs[0] and "Validation score" in outputs[0]
+
+
+def test_lbfgs_follows_scikit_learn_where_logits_saturate():
+    """On this problem L-BFGS tries points whose logits reach 36-94, where scikit-learn's loss takes
+    log(1 - p) of a rounded p near 1 (clipped at eps); fastnn's loss is the same function to
+    rounding, so the two paths stay together: after 30 iterations one ulp in X moves scikit-learn's
+    own loss_ by ~3e-10, and fastnn is that close (a loss computed from the logit parts by 2e-5)."""
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(400, noise=0.25, random_state=3)
+    ours, theirs = fit_both("binary", X, y, solver="lbfgs", hidden_layer_sizes=(5,), max_iter=30)
+    assert ours.n_iter_ == theirs.n_iter_ == 30
+    assert abs(ours.loss_ - theirs.loss_) < 1e-8

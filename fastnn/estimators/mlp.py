@@ -421,8 +421,8 @@ class MLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     The output is a logistic unit per label (binary, multi-label) or a softmax (multi-class),
     trained on the log-loss. ``loss_curve_`` reports scikit-learn's loss, whose terms are those of
-    probabilities clipped to ``[eps, 1 - eps]``; fastnn computes each term from the logit and
-    clips it to the same bounds.
+    probabilities clipped to ``[eps, 1 - eps]``; fastnn rounds and clips each probability as
+    scikit-learn does, so L-BFGS sees the same loss to rounding where logits saturate.
     """
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
