@@ -255,3 +255,21 @@ def test_lbfgs_follows_scikit_learn_where_logits_saturate():
     ours, theirs = fit_both("binary", X, y, solver="lbfgs", hidden_layer_sizes=(5,), max_iter=30)
     assert ours.n_iter_ == theirs.n_iter_ == 30
     assert abs(ours.loss_ - theirs.loss_) < 1e-8
+
+
+def test_early_stopping_through_divergence():
+    """scikit-learn (#29504) trains on with NaN weights: every later validation score is NaN, which
+    never counts as no improvement, so the run goes to max_iter and keeps the best weights it saw."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    ours, theirs = fit_both("regression", X, y, hidden_layer_sizes=100, activation="identity", solver="sgd",
+                            learning_rate_init=1, max_iter=20, early_stopping=True, n_iter_no_change=10)
+    assert np.isnan(theirs.validation_scores_[-1])  # the case: scikit-learn diverged and finished
+    assert ours.n_iter_ == theirs.n_iter_ == 20 and ours.t_ == theirs.t_
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=RTOL)  # NaN where NaN
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=RTOL)
+    assert np.isclose(ours.best_validation_score_, theirs.best_validation_score_, rtol=RTOL)
+    for mine, other in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(mine, other, rtol=RTOL, atol=RTOL * np.max(np.abs(other)))
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=RTOL)
