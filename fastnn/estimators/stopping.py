@@ -3,8 +3,8 @@
 ``_StoppingRules`` is mixed into the estimators: the early-stopping validation split, the
 no-improvement count after each epoch (on the validation score, keeping the best weights, or on the
 training loss), and the end of a run whose loss became NaN or infinite. scikit-learn trains on with
-NaN weights there: without early stopping it then raises its non-finite-weights ValueError, and
-fastnn raises a ValueError at once; with early stopping every later
+NaN weights there: without early stopping it then raises its non-finite-weights ValueError, which
+fastnn raises at once (the same type and first sentence); with early stopping every later
 validation score is NaN, so the count never reaches ``n_iter_no_change``, the run goes on to
 ``max_iter`` and ends with the best weights it saw (scikit-learn's #29504), which fastnn reproduces
 without training on NaN.
@@ -19,7 +19,7 @@ from sklearn.model_selection import train_test_split
 from ..errors import DivergenceError
 from .network import feature_major
 
-#: scikit-learn's message for non-finite weights.
+#: scikit-learn's message for non-finite weights; fastnn's own detail follows it.
 NON_FINITE_WEIGHTS = ("Solver produced non-finite parameter weights. The input data may contain large values and "
                       "need to be preprocessed.")
 
@@ -29,8 +29,9 @@ class EstimatorDivergenceError(DivergenceError, ValueError):
     raises when its solver ends with non-finite weights."""
 
 
-def non_finite_weights():
-    return EstimatorDivergenceError(NON_FINITE_WEIGHTS)
+def non_finite_weights(detail=""):
+    """The error for a run that diverged: scikit-learn's sentence, then ``detail``."""
+    return EstimatorDivergenceError(NON_FINITE_WEIGHTS + (" " + detail if detail else ""))
 
 
 class _StoppingRules:
@@ -98,7 +99,7 @@ class _StoppingRules:
         NaN weights give them (loss and validation score NaN), then its warning; the caller keeps
         the best weights."""
         if not self.early_stopping:
-            raise EstimatorDivergenceError(
+            raise non_finite_weights(
                 f"Training diverged: the loss of the minibatch starting at sample {done} of epoch {self.n_iter_ + 1} "
                 "is NaN or infinite (or its sample weights sum to 0). Lower learning_rate_init or scale the data.")
         while self.n_iter_ < self.max_iter:
