@@ -22,6 +22,7 @@ BAD_INPUTS = [
     (dict(Y=np.where(Y == 1, 0.5, 0.0)), "labels 0 and 1"),
     (dict(X=np.where(X > 1, np.nan, X)), "NaN or inf"),
     (dict(X=np.where(X > 1, np.inf, X)), "NaN or inf"),
+    (dict(X=np.where(X > 1, -1e39, X), dtype=np.float32), "1e[+]39, which exceeds float32's range"),
     (dict(X=np.zeros((2, 0)), Y=np.zeros((1, 0))), "empty"),
     (dict(X=np.zeros((0, 50))), "empty"),
     (dict(X=X[0]), "2-D"),
