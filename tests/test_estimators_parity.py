@@ -133,36 +133,36 @@ def test_lbfgs_reaches_the_same_loss(kind):
 
 
 def lbfgs_to_convergence(kind, alpha):
-    """Final losses of fastnn, scikit-learn, and scikit-learn on X with one entry moved by one ulp,
-    each L-BFGS run to convergence."""
+    """fastnn's and scikit-learn's final losses, each L-BFGS run to convergence, and the spread of
+    scikit-learn's own: the largest relative change of its loss when one entry of X moves by one ulp
+    (eight such nudges)."""
     X, y = dataset(kind)
-    nudged = X.copy()
-    nudged[0, 0] = np.nextafter(nudged[0, 0], np.inf)
     params = dict(solver="lbfgs", hidden_layer_sizes=(5,), max_iter=3000, alpha=alpha)
     ours, theirs = fit_both(kind, X, y, **params)
-    _, theirs_nudged = fit_both(kind, nudged, y, **params)
     assert theirs.n_iter_ < 3000  # converged
-    return ours, theirs, theirs_nudged
+    spread = 0.0
+    for i in range(4):
+        for direction in (np.inf, -np.inf):
+            nudged = X.copy()
+            nudged[i, i] = np.nextafter(nudged[i, i], direction)
+            spread = max(spread, abs(fit_both(kind, nudged, y, **params)[1].loss_ / theirs.loss_ - 1))
+    return ours, theirs, spread
 
 
 @pytest.mark.parametrize("kind, alpha", [("binary", 1.0), ("regression", 1e-4), ("multioutput", 1e-4),
-                                         ("poisson", 1.0)])
+                                         ("poisson", 1.0), ("multiclass", 3.0), ("multilabel", 1.0)])
 def test_lbfgs_to_convergence(kind, alpha):
-    """Run to convergence, where scikit-learn's own result is stable to a one-ulp change of X, fastnn
-    reaches its loss to 1e-6."""
-    ours, theirs, theirs_nudged = lbfgs_to_convergence(kind, alpha)
-    assert abs(theirs_nudged.loss_ / theirs.loss_ - 1) < 1e-7, "ill-conditioned: the bound would be meaningless"
-    assert abs(ours.loss_ / theirs.loss_ - 1) < RTOL
-    X = dataset(kind)[0]
-    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-4, atol=1e-6)
-
-
-@pytest.mark.parametrize("kind, alpha", [("multiclass", 3.0), ("multilabel", 1.0)])
-def test_lbfgs_to_convergence_ill_conditioned(kind, alpha):
-    """Where one ulp in X moves scikit-learn's converged loss by more than 1e-6 (after a few hundred
-    iterations L-BFGS amplifies rounding), fastnn stays within that spread."""
-    ours, theirs, theirs_nudged = lbfgs_to_convergence(kind, alpha)
-    assert abs(ours.loss_ / theirs.loss_ - 1) <= max(RTOL, 3 * abs(theirs_nudged.loss_ / theirs.loss_ - 1))
+    """Run to convergence, fastnn reaches scikit-learn's loss to 1e-6, or, where rounding moves
+    scikit-learn's own result by more (after a few hundred iterations L-BFGS amplifies it: multiclass
+    and multilabel here), within three times that spread. fastnn's gradient is summed in another
+    order than scikit-learn's BLAS (and the order follows the machine's vector width), so it is one
+    more rounding-perturbed run: a bound from scikit-learn's own spread holds on any machine, where
+    a bound from one nudge on one CPU did not (one nudge moves multiclass by 2e-6 to 3e-5)."""
+    ours, theirs, spread = lbfgs_to_convergence(kind, alpha)
+    assert abs(ours.loss_ / theirs.loss_ - 1) <= max(RTOL, 3 * spread)
+    if spread < 1e-7:  # well conditioned: the same model
+        X = dataset(kind)[0]
+        np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel", "regression"])
