@@ -45,6 +45,8 @@ BAD_INPUTS = [
     (dict(dtype=np.int32), "dtype"),
     (dict(seed="abc"), "seed"),
     (dict(params={"W1": np.zeros((3, 2))}), "keys"),
+    (dict(params={"W1": np.zeros((3, 2)), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)), "b2": np.zeros((1, 1)),
+                  2: np.zeros(1)}), "keys"),
     (dict(params={"W1": np.zeros((4, 2)), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)), "b2": np.zeros((1, 1))}),
      "shape"),
     (dict(params={"W1": np.full((3, 2), np.nan), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)),
@@ -69,6 +71,8 @@ def test_predict_checks_its_input():
         fastnn.predict(np.full_like(X, np.nan), params)
     with pytest.raises(ValueError, match="unknown activation"):
         fastnn.predict(X, params, activation="softsign")
+    with pytest.raises(ValueError, match="keys must be the names"):
+        fastnn.predict(X, {**params, 0: params["W1"]})
     with pytest.raises(ValueError, match="one shape"):
         fastnn.accuracy(Y, Y[:, :3])
 
