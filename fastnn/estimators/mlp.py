@@ -21,7 +21,6 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.optimize import _check_optimize_result
@@ -231,11 +230,12 @@ class BaseMultilayerPerceptron(_StoppingRules, BaseEstimator):
             regularized_gradient(theta, workspace.grad, sizes, alpha, total_weight)
             return loss, workspace.grad[order]
 
-        iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
+        iprint = 1 if self.verbose is True or self.verbose >= 1 else -1  # scipy >= 1.15 has no iprint
+        iprint = {"iprint": iprint} if tuple(map(int, scipy.__version__.split(".")[:2])) < (1, 15) else {}
         opt_res = scipy.optimize.minimize(
             loss_and_gradient, theta[order], method="L-BFGS-B", jac=True,
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol,
-                     **_get_additional_lbfgs_options_dict("iprint", iprint)})
+                     **iprint})
         self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
         self.loss_ = opt_res.fun
         theta[order] = opt_res.x
