@@ -48,7 +48,7 @@ class Layout:
             raise ValueError(f"params must be a dict of W1, b1, W2, b2, ... arrays, got {type(params).__name__}")
         expected = {f"W{l}" for l in range(1, self.n_layers + 1)} | {f"b{l}" for l in range(1, self.n_layers + 1)}
         if set(params) != expected:
-            raise ValueError(f"params has keys {sorted(params)}, but a network with layer sizes {self.sizes} "
+            raise ValueError(f"params has keys {sorted(map(repr, params))}, but a network with layer sizes {self.sizes} "
                              f"needs exactly {sorted(expected)}")
         theta = np.empty(self.n_params, dtype)
         for layer in range(1, self.n_layers + 1):
@@ -71,6 +71,8 @@ def sizes_from_params(params):
     """Layer sizes ``(n_0, ..., n_L)`` read off the shapes of ``W1 .. WL`` in a seeds' dict."""
     if not isinstance(params, dict) or "W1" not in params:
         raise ValueError("params must be a dict of W1, b1, W2, b2, ... arrays")
+    if not all(isinstance(key, str) for key in params):
+        raise ValueError(f"params' keys must be the names W1, b1, W2, b2, ..., got {sorted(map(repr, params))}")
     n_layers = sum(1 for key in params if key.startswith("W"))
     shapes = [np.shape(params.get(f"W{l}")) for l in range(1, n_layers + 1)]
     if any(len(shape) != 2 for shape in shapes):

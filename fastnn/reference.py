@@ -8,18 +8,16 @@ each layer's Z and A, ``compute_cost``, ``backward`` by the delta rule, ``update
 Only two things differ from the seeds' code, both for numerical safety with the same maths: the
 cost is computed from the output logit Z (``max(Z, 0) - Y Z + log1p(exp(-|Z|))``, equal to
 ``-(Y log A + (1 - Y) log(1 - A))`` but finite when A rounds to 0 or 1), and the sigmoid never
-overflows ``exp``. This module computes with NumPy only; it shares with fastnn just the checks
-of the arguments (``fastnn.validation``) and the dict <-> shapes bookkeeping (``fastnn.layout``).
+overflows ``exp``. This module imports NumPy only: its argument checks and weight draws are its own
+(the seeds' ``np.random`` calls), so a bug in fastnn's ``validation``, ``init`` or ``layout`` cannot
+pass through the oracle too. A diverging run raises ``FloatingPointError`` (fastnn raises its
+subclass ``DivergenceError``).
 
 The last part is the oracle of fastnn's scikit-learn estimators: the other output kinds
 (``OUTPUTS``: softmax, identity and exp outputs with their losses), weighted losses and gradients,
 the L2 penalty, SGD and Adam steps, and an epoch of minibatch training.
 """
 import numpy as np
-
-from . import validation
-from .init import check_random_state
-from .layout import Layout
 
 
 def sigmoid(Z):
@@ -105,21 +103,27 @@ def logistic_loss(Z, Y):
     return np.maximum(Z, 0) - Y * Z + np.log1p(np.exp(-np.abs(Z)))
 
 
-def clipped(losses, dtype):
-    """Log-loss terms as they are once their probability p is clipped to ``[eps, 1 - eps]``:
-    ``-log p`` bounded by ``-log(1 - eps)`` and ``-log(eps)`` (scikit-learn clips this way)."""
-    eps = np.finfo(dtype).eps
-    return np.clip(losses, -np.log1p(-eps), -np.log(eps))
+def xlogy(Y, P):
+    """``Y log P``, 0 where Y is 0 (scipy's ``xlogy``)."""
+    return np.where(Y != 0, Y * np.log(np.where(Y != 0, P, 1)), 0)
+
+
+def clipped(P):
+    """Probabilities clipped to ``[eps, 1 - eps]`` (eps of their dtype) before their log, as
+    scikit-learn's log-losses clip them."""
+    eps = np.finfo(P.dtype).eps
+    return np.clip(P, eps, 1 - eps)
 
 
 def binary_log_loss(Z, Y):
-    return clipped(logistic_loss(Z, Y), Z.dtype)
+    """scikit-learn's ``binary_log_loss`` per element: from the rounded probability, clipped."""
+    P = clipped(sigmoid(Z))
+    return -(xlogy(Y, P) + xlogy(1 - Y, 1 - P))
 
 
 def log_loss(Z, Y):
-    """Categorical cross-entropy of softmax(Z) against one-hot columns of Y, clipped."""
-    log_p = Z - np.max(Z, axis=0) - np.log(np.sum(np.exp(Z - np.max(Z, axis=0)), axis=0))
-    return np.where(Y != 0, Y * clipped(-log_p, Z.dtype), 0)
+    """Categorical cross-entropy of softmax(Z), clipped, against one-hot columns of Y."""
+    return -xlogy(Y, clipped(softmax(Z)))
 
 
 def squared_error(Z, Y):
@@ -145,8 +149,11 @@ OUTPUTS = {
 
 
 def initialize_parameters(sizes, init, seed, dtype=np.float64):
-    """``{"W1", "b1", ...}`` for layer ``sizes``, weights drawn W1 first from RandomState(seed)."""
-    rng = check_random_state(seed)
+    """``{"W1", "b1", ...}`` for layer ``sizes``, weights drawn W1 first from RandomState(seed)
+    (or from ``seed`` itself, a RandomState), in float64 and then cast."""
+    if not (seed is None or isinstance(seed, (int, np.integer, np.random.RandomState))) or isinstance(seed, bool):
+        raise ValueError(f"seed must be None, an int or a numpy.random.RandomState, got {seed!r}")
+    rng = seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(seed)
     params = {}
     for l in range(1, len(sizes)):
         params[f"W{l}"] = INITS[init](rng, sizes[l], sizes[l - 1]).astype(dtype)
@@ -211,29 +218,89 @@ def predict_proba(X, params, activation="tanh", leak=0.01):
 def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init="small", seed=None,
         params=None, leak=0.01, dtype=None, print_cost=False, callback=None):
     """Full-batch gradient descent, the seeds' loop; same signature and results as ``fastnn.fit``."""
-    args = validation.fit_arguments(X, Y, learning_rate, hidden_size, iterations, activation, ACTIVATIONS,
-                                    init, INITS, leak, dtype, print_cost, callback)
-    X, Y, dtype = args.X, args.Y, args.dtype
+    X, Y, sizes, dtype = checked_arguments(X, Y, learning_rate, hidden_size, iterations, activation, init, leak,
+                                           dtype, print_cost, callback)
     if params is None:
-        params = initialize_parameters(args.sizes, init, seed, dtype)
+        params = initialize_parameters(sizes, init, seed, dtype)
     else:
-        layout = Layout(args.sizes)
-        params = layout.to_dict(layout.from_dict(params, dtype))
-    learning_rate = dtype.type(args.learning_rate)
-    costs = np.empty(args.iterations)
-    for i in range(args.iterations):
-        A, cache = forward(X, params, activation, args.leak)
+        params = checked_params(params, sizes, dtype)
+    learning_rate = dtype.type(learning_rate)
+    costs = np.empty(iterations)
+    for i in range(iterations):
+        A, cache = forward(X, params, activation, leak)
         costs[i] = compute_cost(cache[-1][0], Y)
         if print_cost and i % 1000 == 0:
             print(f"Cost after iteration {i}: {costs[i]:f}")
         if callback is not None:
             callback(i, costs[i])
         if not np.isfinite(costs[i]):
-            raise validation.diverged(costs[i], i, args.learning_rate)
-        grads = backward(X, Y, params, cache, activation, args.leak)
+            raise FloatingPointError(f"training diverged: the cost is {costs[i]} at iteration {i}")
+        grads = backward(X, Y, params, cache, activation, leak)
         params = update_parameters(params, grads, learning_rate)
-    validation.check_finite_parameters(params.values())
+    if not all(np.all(np.isfinite(value)) for value in params.values()):
+        raise FloatingPointError("training diverged: the parameters contain NaN or inf")
     return params, costs
+
+
+def _check(condition, message):
+    if condition:
+        raise ValueError(message)
+
+
+def _real(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _whole(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def checked_arguments(X, Y, learning_rate, hidden_size, iterations, activation, init, leak, dtype, print_cost,
+                      callback):
+    """``(X, Y, layer sizes, dtype)`` for ``fit``, or a ValueError naming the bad argument."""
+    _check(dtype is not None and dtype not in (np.float64, np.float32, "float64", "float32"), f"dtype must be float64 or float32, got {dtype!r}")
+    dtype = np.dtype(dtype or np.float64)
+    X_in = np.asarray(X)
+    _check(not (np.issubdtype(X_in.dtype, np.number) or X_in.dtype == bool), f"X must hold numbers, got {X_in.dtype}")
+    _check(np.iscomplexobj(X_in), "X must hold real numbers")
+    _check(X_in.ndim != 2, f"X must be 2-D, got shape {X_in.shape}")
+    _check(X_in.size == 0, f"X is empty (shape {X_in.shape})")
+    with np.errstate(over="ignore"):
+        X = np.ascontiguousarray(X_in, dtype=dtype)
+    _check(np.all(np.isfinite(X_in)) and not np.all(np.isfinite(X)),
+           f"X has a value of magnitude {np.max(np.abs(X_in)):.4g}, which exceeds {dtype.name}'s range")
+    _check(not np.all(np.isfinite(X)), "X contains NaN or inf")
+    Y = np.asarray(Y)
+    Y = Y.reshape(1, -1) if Y.ndim == 1 else Y
+    _check(Y.ndim != 2 or Y.shape[0] != 1, f"Y must have shape (1, n_samples), got {Y.shape}")
+    _check(Y.shape[1] != X.shape[1], f"X has {X.shape[1]} samples but Y has {Y.shape[1]}")
+    _check(not np.all((Y == 0) | (Y == 1)), "Y must hold only the labels 0 and 1")
+    _check(not _real(learning_rate) or learning_rate <= 0, f"learning_rate must be > 0, got {learning_rate!r}")
+    _check(not _whole(iterations) or iterations < 0, f"iterations must be an int >= 0, got {iterations!r}")
+    _check(not (_whole(hidden_size) or isinstance(hidden_size, (tuple, list))),
+           f"hidden_size must be an int or a tuple of ints, got {hidden_size!r}")
+    hidden = () if hidden_size == 0 else (hidden_size,) if _whole(hidden_size) else tuple(hidden_size)
+    _check(not all(_whole(n) and n >= 1 for n in hidden), f"hidden layer sizes must be ints >= 1, got {hidden_size!r}")
+    _check(not isinstance(activation, str) or activation not in ACTIVATIONS, f"unknown activation {activation!r}")
+    _check(not isinstance(init, str) or init not in INITS, f"unknown init {init!r}")
+    _check(not _real(leak) or leak < 0, f"leak must be a finite number >= 0, got {leak!r}")
+    _check(not isinstance(print_cost, (bool, np.bool_)), f"print_cost must be True or False, got {print_cost!r}")
+    _check(callback is not None and not callable(callback), f"callback must be callable, got {callback!r}")
+    return X, Y.astype(dtype), (X.shape[0],) + tuple(int(n) for n in hidden) + (1,), dtype
+
+
+def checked_params(params, sizes, dtype):
+    """Copies of the seeds' dict ``params`` in ``dtype``, or a ValueError if it does not fit ``sizes``."""
+    names = [f"{kind}{l}" for l in range(1, len(sizes)) for kind in "Wb"]
+    _check(not isinstance(params, dict) or set(params) != set(names), f"params must have exactly the keys {names}")
+    out = {}
+    for l in range(1, len(sizes)):
+        for name, shape in ((f"W{l}", (sizes[l], sizes[l - 1])), (f"b{l}", (sizes[l], 1))):
+            value = np.asarray(params[name])
+            _check(value.shape != shape, f"params[{name!r}] has shape {value.shape}, layer sizes {sizes} need {shape}")
+            _check(not np.all(np.isfinite(value)), f"params[{name!r}] contains NaN or inf")
+            out[name] = value.astype(dtype)
+    return out
 
 
 # Minibatch training, as scikit-learn's MLPClassifier and MLPRegressor run it: the oracle of

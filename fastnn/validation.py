@@ -37,10 +37,15 @@ def as_matrix(value, name, dtype):
         raise ValueError(f"{name} must be 2-D, got {array.ndim}-D with shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape})")
-    array = np.ascontiguousarray(array, dtype=dtype)
-    if not np.all(np.isfinite(array)):
+    with np.errstate(over="ignore"):  # a value past the dtype's range is reported below
+        converted = np.ascontiguousarray(array, dtype=dtype)
+    if not np.all(np.isfinite(converted)):
+        if np.all(np.isfinite(array)):
+            big = np.max(np.abs(array[~np.isfinite(converted)]))
+            raise ValueError(f"{name} has a value of magnitude {big:.4g}, which exceeds {np.dtype(dtype).name}'s "
+                             f"range (largest {np.finfo(dtype).max:.4g}): scale the data")
         raise ValueError(f"{name} contains NaN or inf")
-    return array
+    return converted
 
 
 def binary_labels(Y, n_samples, dtype):

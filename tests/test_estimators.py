@@ -162,6 +162,21 @@ def test_divergence_stops_with_a_clear_error():
         quiet_fit(neural_network.MLPRegressor(**params), X_REG, Y_REG * 1e6)
 
 
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_non_finite_weights_message_starts_as_scikit_learns(solver):
+    """Code that matches scikit-learn's message keeps working; fastnn's detail follows it."""
+    rng = np.random.RandomState(0)
+    X, y = np.finfo(np.float64).max * rng.uniform(size=(10, 2)), rng.uniform(size=10)
+    errors = []
+    for module in (neural_network, fastnn):
+        with pytest.raises(ValueError) as error:
+            quiet_fit(module.MLPRegressor(solver=solver, random_state=0), X, y)
+        errors.append(str(error.value))
+    assert errors[0] == ("Solver produced non-finite parameter weights. The input data may contain large values and "
+                         "need to be preprocessed.")
+    assert errors[1].startswith(errors[0]) and "diverged" in errors[1]
+
+
 def test_poisson_rejects_negative_targets():
     with pytest.raises(ValueError, match="y >= 0"):
         fastnn.MLPRegressor(loss="poisson").fit(X_REG, Y_REG)

@@ -133,36 +133,36 @@ def test_lbfgs_reaches_the_same_loss(kind):
 
 
 def lbfgs_to_convergence(kind, alpha):
-    """Final losses of fastnn, scikit-learn, and scikit-learn on X with one entry moved by one ulp,
-    each L-BFGS run to convergence."""
+    """fastnn's and scikit-learn's final losses, each L-BFGS run to convergence, and the spread of
+    scikit-learn's own: the largest relative change of its loss when one entry of X moves by one ulp
+    (eight such nudges)."""
     X, y = dataset(kind)
-    nudged = X.copy()
-    nudged[0, 0] = np.nextafter(nudged[0, 0], np.inf)
     params = dict(solver="lbfgs", hidden_layer_sizes=(5,), max_iter=3000, alpha=alpha)
     ours, theirs = fit_both(kind, X, y, **params)
-    _, theirs_nudged = fit_both(kind, nudged, y, **params)
     assert theirs.n_iter_ < 3000  # converged
-    return ours, theirs, theirs_nudged
+    spread = 0.0
+    for i in range(4):
+        for direction in (np.inf, -np.inf):
+            nudged = X.copy()
+            nudged[i, i] = np.nextafter(nudged[i, i], direction)
+            spread = max(spread, abs(fit_both(kind, nudged, y, **params)[1].loss_ / theirs.loss_ - 1))
+    return ours, theirs, spread
 
 
 @pytest.mark.parametrize("kind, alpha", [("binary", 1.0), ("regression", 1e-4), ("multioutput", 1e-4),
-                                         ("poisson", 1.0)])
+                                         ("poisson", 1.0), ("multiclass", 3.0), ("multilabel", 1.0)])
 def test_lbfgs_to_convergence(kind, alpha):
-    """Run to convergence, where scikit-learn's own result is stable to a one-ulp change of X, fastnn
-    reaches its loss to 1e-6."""
-    ours, theirs, theirs_nudged = lbfgs_to_convergence(kind, alpha)
-    assert abs(theirs_nudged.loss_ / theirs.loss_ - 1) < 1e-7, "ill-conditioned: the bound would be meaningless"
-    assert abs(ours.loss_ / theirs.loss_ - 1) < RTOL
-    X = dataset(kind)[0]
-    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-4, atol=1e-6)
-
-
-@pytest.mark.parametrize("kind, alpha", [("multiclass", 3.0), ("multilabel", 1.0)])
-def test_lbfgs_to_convergence_ill_conditioned(kind, alpha):
-    """Where one ulp in X moves scikit-learn's converged loss by more than 1e-6 (after a few hundred
-    iterations L-BFGS amplifies rounding), fastnn stays within that spread."""
-    ours, theirs, theirs_nudged = lbfgs_to_convergence(kind, alpha)
-    assert abs(ours.loss_ / theirs.loss_ - 1) <= max(RTOL, 3 * abs(theirs_nudged.loss_ / theirs.loss_ - 1))
+    """Run to convergence, fastnn reaches scikit-learn's loss to 1e-6, or, where rounding moves
+    scikit-learn's own result by more (after a few hundred iterations L-BFGS amplifies it: multiclass
+    and multilabel here), within three times that spread. fastnn's gradient is summed in another
+    order than scikit-learn's BLAS (and the order follows the machine's vector width), so it is one
+    more rounding-perturbed run: a bound from scikit-learn's own spread holds on any machine, where
+    a bound from one nudge on one CPU did not (one nudge moves multiclass by 2e-6 to 3e-5)."""
+    ours, theirs, spread = lbfgs_to_convergence(kind, alpha)
+    assert abs(ours.loss_ / theirs.loss_ - 1) <= max(RTOL, 3 * spread)
+    if spread < 1e-7:  # well conditioned: the same model
+        X = dataset(kind)[0]
+        np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel", "regression"])
@@ -242,3 +242,34 @@ def test_verbose_output_is_scikit_learns():
              learning_rate="adaptive", tol=0.1)
     assert outputs[0] == outputs[1]
     assert "Iteration 1, loss = " in outputs[0] and "Validation score" in outputs[0]
+
+
+def test_lbfgs_follows_scikit_learn_where_logits_saturate():
+    """On this problem L-BFGS tries points whose logits reach 36-94, where scikit-learn's loss takes
+    log(1 - p) of a rounded p near 1 (clipped at eps); fastnn's loss is the same function to
+    rounding, so the two paths stay together: after 30 iterations one ulp in X moves scikit-learn's
+    own loss_ by ~3e-10, and fastnn is that close (a loss computed from the logit parts by 2e-5)."""
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(400, noise=0.25, random_state=3)
+    ours, theirs = fit_both("binary", X, y, solver="lbfgs", hidden_layer_sizes=(5,), max_iter=30)
+    assert ours.n_iter_ == theirs.n_iter_ == 30
+    assert abs(ours.loss_ - theirs.loss_) < 1e-8
+
+
+def test_early_stopping_through_divergence():
+    """scikit-learn (#29504) trains on with NaN weights: every later validation score is NaN, which
+    never counts as no improvement, so the run goes to max_iter and keeps the best weights it saw."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    ours, theirs = fit_both("regression", X, y, hidden_layer_sizes=100, activation="identity", solver="sgd",
+                            learning_rate_init=1, max_iter=20, early_stopping=True, n_iter_no_change=10)
+    assert np.isnan(theirs.validation_scores_[-1])  # the case: scikit-learn diverged and finished
+    assert ours.n_iter_ == theirs.n_iter_ == 20 and ours.t_ == theirs.t_
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, rtol=RTOL)  # NaN where NaN
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=RTOL)
+    assert np.isclose(ours.best_validation_score_, theirs.best_validation_score_, rtol=RTOL)
+    for mine, other in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(mine, other, rtol=RTOL, atol=RTOL * np.max(np.abs(other)))
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=RTOL)

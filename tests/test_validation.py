@@ -22,6 +22,7 @@ BAD_INPUTS = [
     (dict(Y=np.where(Y == 1, 0.5, 0.0)), "labels 0 and 1"),
     (dict(X=np.where(X > 1, np.nan, X)), "NaN or inf"),
     (dict(X=np.where(X > 1, np.inf, X)), "NaN or inf"),
+    (dict(X=np.where(X > 1, -1e39, X), dtype=np.float32), "1e[+]39, which exceeds float32's range"),
     (dict(X=np.zeros((2, 0)), Y=np.zeros((1, 0))), "empty"),
     (dict(X=np.zeros((0, 50))), "empty"),
     (dict(X=X[0]), "2-D"),
@@ -44,6 +45,8 @@ BAD_INPUTS = [
     (dict(dtype=np.int32), "dtype"),
     (dict(seed="abc"), "seed"),
     (dict(params={"W1": np.zeros((3, 2))}), "keys"),
+    (dict(params={"W1": np.zeros((3, 2)), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)), "b2": np.zeros((1, 1)),
+                  2: np.zeros(1)}), "keys"),
     (dict(params={"W1": np.zeros((4, 2)), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)), "b2": np.zeros((1, 1))}),
      "shape"),
     (dict(params={"W1": np.full((3, 2), np.nan), "b1": np.zeros((3, 1)), "W2": np.zeros((1, 3)),
@@ -68,6 +71,8 @@ def test_predict_checks_its_input():
         fastnn.predict(np.full_like(X, np.nan), params)
     with pytest.raises(ValueError, match="unknown activation"):
         fastnn.predict(X, params, activation="softsign")
+    with pytest.raises(ValueError, match="keys must be the names"):
+        fastnn.predict(X, {**params, 0: params["W1"]})
     with pytest.raises(ValueError, match="one shape"):
         fastnn.accuracy(Y, Y[:, :3])
 
@@ -77,7 +82,7 @@ def test_predict_checks_its_input():
 def test_divergence_is_detected_not_returned(fit):
     """ReLU with a huge learning rate overflows to inf, then NaN: fit raises, no garbage returned."""
     seen = []
-    with pytest.raises(fastnn.DivergenceError, match="diverged"):
+    with pytest.raises(fastnn.DivergenceError if fit is fastnn.fit else FloatingPointError, match="diverged"):
         call(fit, learning_rate=1e150, hidden_size=(8, 8), iterations=100, activation="relu", init="he", seed=0,
              callback=lambda i, c: seen.append(c))
     assert len(seen) < 100 and not np.isfinite(seen[-1])

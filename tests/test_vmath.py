@@ -60,3 +60,19 @@ def test_saturation_and_limits():
     np.testing.assert_allclose(out, [np.pi / 2, -np.pi / 2, 0.0, np.pi / 4], rtol=1e-16)
     APPLY["log"](np.array([np.inf, 1.0, 2.0, 0.5]), out)
     assert out[0] == np.inf and out[1] == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_log_of_subnormals_and_zero(dtype):
+    """The Poisson loss takes log(y / a), which can be subnormal (float32 most easily)."""
+    tiny = np.finfo(dtype).tiny
+    exponents = np.random.RandomState(1).uniform(-np.finfo(dtype).nmant, 0, 2000)  # the subnormal range
+    x = np.concatenate([tiny * 2.0 ** exponents, [tiny, np.nextafter(tiny, 0), np.nextafter(dtype(0), dtype(1))]])
+    x = x.astype(dtype)
+    assert np.all(x > 0) and np.any(x < tiny)
+    out = np.empty_like(x)
+    APPLY["log"](x, out)
+    expected = np.log(x.astype(np.float64))
+    assert np.max(np.abs(out - expected) / np.spacing(np.abs(expected).astype(dtype))) <= MAX_ULP["log"]
+    APPLY["log"](np.zeros(1, dtype), out[:1])
+    assert out[0] == -np.inf

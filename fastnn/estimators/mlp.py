@@ -8,8 +8,7 @@ draw: the initial weights, the validation split and the shuffles come from the s
 L2 penalty and update), and ``lbfgs`` runs scipy's L-BFGS-B over the fused loss-and-gradient kernel.
 
 Beyond scikit-learn: the activations ``leaky_relu`` (slope 0.01) and ``arctan``, and ``dtype``.
-Training stops with ``EstimatorDivergenceError`` (a ``ValueError``, as scikit-learn's
-non-finite-weights error is) as soon as a batch's loss is NaN or infinite.
+A diverging run ends as ``fastnn.estimators.stopping`` says (scikit-learn's result, or its error).
 """
 import warnings
 from itertools import chain
@@ -18,19 +17,15 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.optimize
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ..errors import DivergenceError
 from ..kernels.network import Data
 from ..kernels.optimizers import regularized_gradient, squared_weights
 from ..kernels.train import loss_grad, loss_grad_parallel, minibatch_epoch, minibatch_epoch_parallel
@@ -39,21 +34,12 @@ from .callbacks import FitCallbacksMixin
 from .convert import SklearnConversionMixin
 from .network import HIDDEN_ACTIVATIONS, Network, feature_major
 from .solvers import make_optimizer
+from .stopping import _StoppingRules, non_finite_weights
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam"]
 
 
-class EstimatorDivergenceError(DivergenceError, ValueError):
-    """Training produced a NaN or infinite loss or weights. Also a ValueError, the type scikit-learn
-    raises when its solver ends with non-finite weights."""
-
-
-def _non_finite_weights():
-    return EstimatorDivergenceError("Solver produced non-finite parameter weights. The input data may contain large "
-                                    "values and need to be preprocessed.")
-
-
-class BaseMultilayerPerceptron(SklearnConversionMixin, BaseEstimator):
+class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstimator):
     """What MLPClassifier and MLPRegressor share: parameters, fitting, the forward pass."""
 
     _parameter_constraints: dict = {
@@ -175,13 +161,13 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, BaseEstimator):
             self._fit_lbfgs(X, y, sample_weight, layer_units)
 
         if not all(np.isfinite(w).all() for w in chain(self.coefs_, self.intercepts_)):  # as given by the user
-            raise _non_finite_weights()
+            raise non_finite_weights()
         return self
 
     def _set_weights(self, network, theta, dtype):
         """``coefs_`` and ``intercepts_`` from ``theta``; never NaN or inf (raises instead)."""
         if not np.isfinite(theta).all():
-            raise _non_finite_weights()
+            raise non_finite_weights()
         self.coefs_, self.intercepts_ = network.unpack(theta, dtype)
 
     def _initialize(self, y, layer_units, dtype):
@@ -246,11 +232,12 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, BaseEstimator):
             regularized_gradient(theta, workspace.grad, sizes, alpha, total_weight)
             return loss, workspace.grad[order]
 
-        iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
+        iprint = 1 if self.verbose is True or self.verbose >= 1 else -1  # scipy >= 1.15 has no iprint
+        iprint = {"iprint": iprint} if tuple(map(int, scipy.__version__.split(".")[:2])) < (1, 15) else {}
         opt_res = scipy.optimize.minimize(
             loss_and_gradient, theta[order], method="L-BFGS-B", jac=True, callback=self._lbfgs_callback(network, order),
             options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol,
-                     **_get_additional_lbfgs_options_dict("iprint", iprint)})
+                     **iprint})
         self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
         self.loss_ = opt_res.fun
         theta[order] = opt_res.x
@@ -265,27 +252,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, BaseEstimator):
 
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        early_stopping = self.early_stopping
-        if early_stopping:
-            should_stratify = is_classifier(self) and self.n_outputs_ == 1  # not for multi-label
-            stratify = y if should_stratify else None
-            if sample_weight is None:
-                X_train, X_val, y_train, y_val = train_test_split(
-                    X, y, random_state=self._random_state, test_size=self.validation_fraction, stratify=stratify)
-                sample_weight_train = sample_weight_val = None
-            else:
-                X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val = train_test_split(
-                    X, y, sample_weight, random_state=self._random_state, test_size=self.validation_fraction,
-                    stratify=stratify)
-            if X_val.shape[0] < 2:
-                raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
-                                 "your dataset.")
-            if is_classifier(self):
-                y_val = self._label_binarizer.inverse_transform(y_val)
-            validation = (feature_major(X_val, network.dtype), y_val, sample_weight_val)
-        else:
-            X_train, y_train, sample_weight_train = X, y, sample_weight
-            validation = None
+        X_train, y_train, sample_weight_train, validation = self._validation_split(X, y, sample_weight, network.dtype)
 
         n_samples = X_train.shape[0]
         if self.batch_size == "auto":
@@ -317,10 +284,8 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, BaseEstimator):
                 total, done = epoch(theta, network.net, data, sample_idx, batches, batch_size, alpha, loss_scale,
                                     self._optimizer.kernel_state(), workspace)
                 if done < n_samples:
-                    raise EstimatorDivergenceError(
-                        f"Training diverged: the loss of the minibatch starting at sample {done} of epoch "
-                        f"{self.n_iter_ + 1} is NaN or infinite (or its sample weights sum to 0). Lower "
-                        "learning_rate_init or scale the data.")
+                    self._diverged(done, n_samples)  # raises, or (early stopping) runs out max_iter
+                    break
                 self.n_iter_ += 1
                 self.loss_ = total / n_samples
                 self.t_ += n_samples
@@ -334,53 +299,22 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, BaseEstimator):
                     break  # a callback asked to stop
 
                 if self._no_improvement_count > self.n_iter_no_change:
-                    if early_stopping:
-                        msg = ("Validation score did not improve more than tol=%f for %d consecutive epochs."
-                               % (self.tol, self.n_iter_no_change))
-                    else:
-                        msg = ("Training loss did not improve more than tol=%f for %d consecutive epochs."
-                               % (self.tol, self.n_iter_no_change))
-                    if self._optimizer.trigger_stopping(msg, self.verbose):
+                    if self._optimizer.trigger_stopping(self._stop_message(), self.verbose):
                         break
                     self._no_improvement_count = 0
 
                 if incremental:
                     break
                 if self.n_iter_ == self.max_iter:
-                    warnings.warn("Stochastic Optimizer: Maximum iterations (%d) reached and the optimization hasn't "
-                                  "converged yet." % self.max_iter, ConvergenceWarning)
+                    self._warn_max_iter()
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
 
-        self._set_weights(network, theta, network.dtype)
-        if early_stopping:  # restore the best weights
+        if self.early_stopping:  # restore the best weights
             self.coefs_ = self._best_coefs
             self.intercepts_ = self._best_intercepts
-
-    def _update_no_improvement_count(self, validation, network, theta):
-        """scikit-learn's stopping bookkeeping after an epoch: on the validation score with early
-        stopping (keeping a copy of the best weights), else on the training loss."""
-        if validation is not None:
-            X_val, y_val, sample_weight_val = validation
-            val_score = self._score_output(network.predict(theta, X_val), y_val, sample_weight_val)
-            self.validation_scores_.append(val_score)
-            if self.verbose:
-                print("Validation score: %f" % self.validation_scores_[-1])
-            last_valid_score = self.validation_scores_[-1]
-            if last_valid_score < (self.best_validation_score_ + self.tol):
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if last_valid_score > self.best_validation_score_:
-                self.best_validation_score_ = last_valid_score
-                self._best_coefs, self._best_intercepts = network.unpack(theta, network.dtype)
         else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
+            self._set_weights(network, theta, network.dtype)
 
     # ---- predicting --------------------------------------------------------------------------
 
@@ -425,8 +359,8 @@ class MLPClassifier(ClassifierMixin, FitCallbacksMixin, BaseMultilayerPerceptron
 
     The output is a logistic unit per label (binary, multi-label) or a softmax (multi-class),
     trained on the log-loss. ``loss_curve_`` reports scikit-learn's loss, whose terms are those of
-    probabilities clipped to ``[eps, 1 - eps]``; fastnn computes each term from the logit and
-    clips it to the same bounds.
+    probabilities clipped to ``[eps, 1 - eps]``; fastnn rounds and clips each probability as
+    scikit-learn does, so L-BFGS sees the same loss to rounding where logits saturate.
     """
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,

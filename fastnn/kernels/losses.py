@@ -4,16 +4,18 @@ Each output kind pairs an output activation with its matched loss, so that the g
 respect to the logits z is simply ``w * (a - y)`` (w the sample's weight, a the activation).
 
 - ``LOGISTIC``: sigmoid, binary cross-entropy from the logit (the seeds' network).
-- ``BINARY_LOG_LOSS``: the same, with each element's loss clipped to
-  ``[-log(1 - eps), -log(eps)]`` (eps of the dtype), the values scikit-learn's ``binary_log_loss``
-  reaches by clipping the probabilities; used for binary and multi-label classification.
-- ``LOG_LOSS``: softmax, categorical cross-entropy clipped the same way (scikit-learn's
-  ``log_loss``); multi-class classification, one-hot targets.
+- ``BINARY_LOG_LOSS``: sigmoid, scikit-learn's ``binary_log_loss``: the cross-entropy of the
+  rounded probability clipped to ``[eps, 1 - eps]`` (eps of the dtype); binary and multi-label
+  classification.
+- ``LOG_LOSS``: softmax, categorical cross-entropy of the probabilities clipped the same way
+  (scikit-learn's ``log_loss``); multi-class classification, one-hot targets.
 - ``SQUARED_ERROR``: identity, half squared error ``(z - y)**2 / 2``.
 - ``POISSON``: exp, half Poisson deviance ``y log(y / a) - y + a`` (log link).
 
-The clipping only bounds the loss that is reported; the gradient stays ``w * (a - y)``, as in
-scikit-learn. Losses are summed over outputs and samples; callers divide by the total weight.
+The two log-losses are computed as scikit-learn computes them, from the probability rounded to
+the dtype (``log(1 - p)`` of a p near 1 keeps p's rounding error, and L-BFGS follows the loss it
+is given, so only the same rounding gives the same path). The clipping only bounds the loss; the
+gradient stays ``w * (a - y)`` with the unclipped a, as in scikit-learn. Losses are summed over outputs and samples; callers divide by the total weight.
 """
 import numpy as np
 
@@ -32,32 +34,21 @@ OUTPUTS = {
 }
 
 
-@kernel(EXACT)
-def clip_bounds(Z):
-    """``(-log(1 - eps), -log(eps))`` in Z's dtype: a log-loss term once its probability is clipped
-    to ``[eps, 1 - eps]``."""
-    one = Z.dtype.type(1.0)
-    eps = np.finfo(Z.dtype).eps
-    return -np.log(one - eps), -np.log(eps)
-
-
 @kernel(REDUCE)
 def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
     """Weighted loss of a block's outputs; writes dloss/dz to ``D[row:row + n_out, :n]``.
 
     ``Z[row + j, s]`` is the logit z of output j for sample ``col + s`` of the targets ``Y`` and
-    sample weights ``w`` (1/m each for a mean). Returns the loss summed in float64. The logistic
-    losses are computed from the logit, never from a rounded probability, so they are finite for
-    any finite z: ``loss = max(z, 0) - y z + log1p(exp(-|z|))`` with
+    sample weights ``w`` (1/m each for a mean). Returns the loss summed in float64. ``LOGISTIC``
+    computes its loss from the logit, never from a rounded probability, so it is finite for any
+    finite z: ``loss = max(z, 0) - y z + log1p(exp(-|z|))`` with
     ``log1p(exp(-|z|)) = -log(sigmoid(|z|))``, and ``dloss/dz = sigmoid(z) - y``. ``LOG_LOSS``
     overwrites the logits with ``exp(z - max z)``. (Unsigned column index: see ``fastnn.kernels.rows``.)
     """
     zero = Z.dtype.type(0.0)
     col = np.uint64(col)
     loss = 0.0
-    if kind == LOGISTIC or kind == BINARY_LOG_LOSS:
-        inf = Z.dtype.type(np.inf)
-        lo, hi = clip_bounds(Z) if kind == BINARY_LOG_LOSS else (-inf, inf)
+    if kind == LOGISTIC:
         for j in range(n_out):
             for s in range(n):
                 c = col + np.uint64(s)
@@ -65,12 +56,11 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
                 y = Y[j, c]
                 p, p_neg = vmath.logistic(abs(z))  # sigmoid(|z|) in [1/2, 1], and 1 - it
                 # max(z, 0) - y z is exact for y in {0, 1}: no cancellation against -log(p)
-                term = ((z if z > zero else zero) - y * z) - vmath.log(p)
-                term = hi if term > hi else term  # NaN passes both selects
-                term = lo if term < lo else term
-                loss += w[c] * term
+                loss += w[c] * (((z if z > zero else zero) - y * z) - vmath.log(p))
                 a = p if z >= zero else p_neg
                 D[row + j, s] = w[c] * (a - y)
+    elif kind == BINARY_LOG_LOSS:
+        loss = _binary_log_loss_delta(Z, row, n_out, Y, w, col, D, n)
     elif kind == LOG_LOSS:
         loss = _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n)
     elif kind == SQUARED_ERROR:
@@ -93,6 +83,38 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
     return loss
 
 
+@kernel(EXACT)
+def clipped(p):
+    """p clipped to ``[eps, 1 - eps]`` (eps of its dtype), as scikit-learn clips probabilities
+    before their log; NaN passes both selects."""
+    one = type(p)(1.0)
+    eps = np.finfo(type(p)).eps
+    p = eps if p < eps else p
+    return one - eps if p > one - eps else p
+
+
+@kernel(REDUCE)
+def _binary_log_loss_delta(Z, row, n_out, Y, w, col, D, n):
+    """``output_loss_delta`` for BINARY_LOG_LOSS, scikit-learn's way: ``p = 1 / (1 + exp(-z))``
+    (scipy's ``expit``: for z > 0 its only roundings are those of ``1 + exp(-z)`` and of the
+    division, so exp's last-bit error does not reach p), then ``-(xlogy(y, q) + xlogy(1 - y, 1 - q))``
+    of the clipped q. A term whose factor is 0 is 0, as in ``xlogy``."""
+    zero = Z.dtype.type(0.0)
+    one = Z.dtype.type(1.0)
+    col = np.uint64(col)
+    loss = 0.0
+    for j in range(n_out):
+        for s in range(n):
+            c = col + np.uint64(s)
+            y = Y[j, c]
+            p = one / (one + vmath.exp(-Z[row + j, s]))
+            q = clipped(p)
+            term = (y * vmath.log(q) if y != zero else zero) + ((one - y) * vmath.log(one - q) if y != one else zero)
+            loss -= w[c] * term
+            D[row + j, s] = w[c] * (p - y)
+    return loss
+
+
 @kernel(REDUCE)
 def _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n):
     """``output_loss_delta`` for LOG_LOSS: softmax over each sample's ``n_out`` logits.
@@ -100,10 +122,10 @@ def _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n):
     ``p_j = exp(z_j - m) / T`` and ``-log p_j = log T - (z_j - m)``, with m the sample's largest
     logit (nothing overflows) and ``T = sum_k exp(z_k - m)``. Every loop runs over the samples, so
     it vectorises: a sample's m, then T, wait in ``D[row]`` (its delta is written last), and the
-    logits are shifted by m in place.
+    logits are shifted by m in place. The loss is ``-y log`` of the clipped rounded ``p_j``, as
+    scikit-learn's ``log_loss`` takes it.
     """
     zero = Z.dtype.type(0.0)
-    lo, hi = clip_bounds(Z)
     col = np.uint64(col)
     for s in range(n):
         D[row, s] = Z[row, s]
@@ -124,13 +146,9 @@ def _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n):
         for s in range(n):
             c = col + np.uint64(s)
             y = Y[j, c]
-            z = Z[row + j, s]
-            total = D[row, s]
-            term = vmath.log(total) - z
-            term = hi if term > hi else term
-            term = lo if term < lo else term
-            loss += w[c] * (y * term if y != zero else zero)
-            D[row + j, s] = w[c] * (vmath.exp(z) / total - y)
+            p = vmath.exp(Z[row + j, s]) / D[row, s]
+            loss -= w[c] * (y * vmath.log(clipped(p)) if y != zero else zero)
+            D[row + j, s] = w[c] * (p - y)
     return loss
 
 

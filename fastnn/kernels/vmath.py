@@ -190,10 +190,13 @@ def sigmoid(x):
 
 @kernel(EXACT)
 def log(x):
-    """Natural log of a positive normal number (fdlibm's method); NaN and +inf pass through."""
+    """Natural log of a positive number (fdlibm's method); log(0) = -inf, NaN and +inf pass
+    through. A subnormal x (the Poisson loss's ``y / a`` can be one) is scaled by 2**54 first."""
     t_ = type(x)
     _, _, _, ln2_hi, ln2_lo, _, _, _, coeffs = _constants(x)
-    m, k = _split_exponent(x)
+    subnormal = x < np.finfo(t_).tiny
+    m, k = _split_exponent(x * t_(2.0**54) if subnormal else x)
+    k = k - t_(54.0) if subnormal else k
     f = m - t_(1.0)
     s = f / (t_(2.0) + f)
     z = s * s
@@ -203,6 +206,7 @@ def log(x):
     r = r * z
     half_f2 = t_(0.5) * f * f
     y = s * (half_f2 + r) + k * ln2_lo - half_f2 + f + k * ln2_hi
+    y = -t_(np.inf) if x == t_(0.0) else y
     return y if x < t_(np.inf) else x
 
 
