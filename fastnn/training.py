@@ -119,7 +119,7 @@ class FasterTwin:
 
     The serial twin runs first. A parallel twin already compiled joins at once; otherwise it
     compiles in a background thread once the serial one has trained for ``PARALLEL_AFTER``
-    seconds, and joins when ready. From then on: the parallel twin, the serial one, again both,
+    seconds (not counting its first call, which may have compiled), and joins when ready. From then on: the parallel twin, the serial one, again both,
     then the faster one, with the other re-tried every ``RETRY_EVERY`` calls. Under numba's
     workqueue threading layer one thread at a time runs a parallel twin; others run serial.
     """
@@ -132,6 +132,7 @@ class FasterTwin:
         self.seconds_per_unit = [None]
         self.calls = 0
         self.serial_seconds = 0.0
+        self.serial_calls = 0
         self.parallel_calls = 0
 
     def __call__(self, *args):
@@ -151,7 +152,8 @@ class FasterTwin:
         seconds = self.clock() - began
         self.seconds_per_unit[choice] = seconds / max(1, self.units(args))
         if len(self.twins) == 1:
-            self.serial_seconds += seconds
+            self.serial_seconds += seconds if self.serial_calls else 0.0  # the first call may compile
+            self.serial_calls += 1
         else:
             self.parallel_calls += choice == 0
             self.calls += 1
