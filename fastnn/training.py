@@ -119,9 +119,10 @@ class FasterTwin:
 
     The serial twin runs first. A parallel twin already compiled joins at once; otherwise it
     compiles in a background thread once the serial one has trained for ``PARALLEL_AFTER``
-    seconds (not counting its first call, which may have compiled), and joins when ready. From then on: the parallel twin, the serial one, again both,
-    then the faster one, with the other re-tried every ``RETRY_EVERY`` calls. Under numba's
-    workqueue threading layer one thread at a time runs a parallel twin; others run serial.
+    seconds (not counting its first call, which may have compiled), and joins when ready. From
+    then on: the parallel twin, the serial one, again both, then the faster one, with the other
+    re-tried every ``RETRY_EVERY`` calls. Under numba's workqueue threading layer one thread at a
+    time runs a parallel twin; the others run the serial one meanwhile.
     """
 
     def __init__(self, serial, parallel, workspace, units, clock=time.perf_counter):
