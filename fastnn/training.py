@@ -4,6 +4,7 @@ A kernel call runs a chunk of iterations sized to take about ``CHUNK_SECONDS``, 
 control back often enough for callbacks, progress reports and Ctrl-C (numba cannot interrupt a
 compiled loop, numba #5551), and rarely enough that this costs nothing.
 """
+import collections
 import functools
 import threading
 import time
@@ -49,9 +50,11 @@ def make_workspace(sizes, n_samples, dtype, block=BLOCK, max_groups=MAX_GROUPS):
 #: was at most RETRY_SLOWDOWN times slower; else its time is halved and the re-try postponed.
 RETRY_EVERY = 8
 RETRY_SLOWDOWN = 2.0
-#: Seconds of serial training after which a parallel twin not yet in memory starts compiling (or
-#: loading from numba's cache) in a background thread: a short fit never compiles it.
+#: Seconds of serial training (in this process, on one kernel) after which its parallel twin, if
+#: not yet in memory, starts compiling (or loading from numba's cache) in a background thread:
+#: a short fit never compiles it, many short ones do.
 PARALLEL_AFTER = 1.0
+_serial_seconds = collections.Counter()  # parallel twin -> seconds its serial twin has trained
 
 
 def parallel_pays(workspace):
@@ -119,10 +122,10 @@ class FasterTwin:
 
     The serial twin runs first. A parallel twin already compiled joins at once; otherwise it
     compiles in a background thread once the serial one has trained for ``PARALLEL_AFTER``
-    seconds (not counting its first call, which may have compiled), and joins when ready. From
-    then on: the parallel twin, the serial one, again both, then the faster one, with the other
-    re-tried every ``RETRY_EVERY`` calls. Under numba's workqueue threading layer one thread at a
-    time runs a parallel twin; the others run the serial one meanwhile.
+    seconds in this process (not counting first calls, which may compile), and joins when ready.
+    From then on: the parallel twin, the serial one, again both, then the faster one, with the
+    other re-tried every ``RETRY_EVERY`` calls. Under numba's workqueue threading layer one thread
+    at a time runs a parallel twin; the others run the serial one meanwhile.
     """
 
     def __init__(self, serial, parallel, workspace, units, clock=time.perf_counter):
@@ -132,7 +135,6 @@ class FasterTwin:
         self.clock = clock
         self.seconds_per_unit = [None]
         self.calls = 0
-        self.serial_seconds = 0.0
         self.serial_calls = 0
         self.parallel_calls = 0
 
@@ -153,7 +155,8 @@ class FasterTwin:
         seconds = self.clock() - began
         self.seconds_per_unit[choice] = seconds / max(1, self.units(args))
         if len(self.twins) == 1:
-            self.serial_seconds += seconds if self.serial_calls else 0.0  # the first call may compile
+            if self.waiting is not None and self.serial_calls:  # the first call may have compiled
+                _serial_seconds[self.waiting] += seconds
             self.serial_calls += 1
         else:
             self.parallel_calls += choice == 0
@@ -166,7 +169,7 @@ class FasterTwin:
             self.twins = (self.waiting, self.twins[0])
             self.seconds_per_unit = [None, self.seconds_per_unit[0]]
             self.waiting = None
-        elif self.serial_seconds >= PARALLEL_AFTER:
+        elif _serial_seconds[self.waiting] >= PARALLEL_AFTER:
             compile_in_background(self.waiting, args)
 
     def _choose(self):
