@@ -24,8 +24,8 @@ atexit.register(shutil.rmtree, os.environ["NUMBA_CACHE_DIR"], True)
 """
 
 
-class StartUp:
-    """Seconds from a new interpreter to the end of a first 10-iteration fit (500 samples, 5 units)."""
+class ColdAndWarm:
+    """What the start-up benchmarks share: a cold and a warm numba cache, one run a sample."""
     params = [["cold", "warm"]]
     param_names = ["numba_cache"]
     # A cold sample compiles for half a minute: a few samples, no asv warm-up runs.
@@ -35,6 +35,10 @@ class StartUp:
     min_run_count = 1
     warmup_time = 0
     timeout = 900
+
+
+class StartUp(ColdAndWarm):
+    """Seconds from a new interpreter to the end of a first 10-iteration fit (500 samples, 5 units)."""
 
     def setup(self, numba_cache):
         if numba_cache == "warm":
@@ -77,17 +81,9 @@ with warnings.catch_warnings():
 """
 
 
-class EstimatorStartUp:
+class EstimatorStartUp(ColdAndWarm):
     """Seconds from a new interpreter to the end of a first ``MLPClassifier(max_iter=3).fit(X, y)
     .predict(X)`` (2,000 samples, 2 features, the default 100 relu units, adam), as issue 10 states it."""
-    params = [["cold", "warm"]]
-    param_names = ["numba_cache"]
-    repeat = by_profile(1, 2)
-    rounds = 1
-    number = 1
-    min_run_count = 1
-    warmup_time = 0
-    timeout = 900
 
     def setup(self, numba_cache):
         if numba_cache == "warm":  # fills the numba cache that a new process without NUMBA_CACHE_DIR reads
