@@ -79,7 +79,8 @@ def run(code, cache_dir):
     """Seconds of a new interpreter running ``code`` with ``NUMBA_CACHE_DIR=cache_dir``, and its stderr."""
     import time
 
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    path = f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=path)
     began = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - began
