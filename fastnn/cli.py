@@ -1,4 +1,5 @@
-"""The ``fastnn`` command: ``train`` one network, ``sweep`` a grid of them (seed 004), ``demo`` the speed-up."""
+"""The ``fastnn`` command: ``train`` one network, ``sweep`` a grid of them (seed 004), ``demo`` the speed-up,
+``compile`` every kernel into numba's cache ahead of time."""
 import argparse
 import sys
 import time
@@ -125,9 +126,28 @@ def sweep(args):
 
 def warm_up(X, Y, **settings):
     """Compile (or load from numba's cache) every kernel a fit on ``X``, ``Y`` with ``settings`` runs,
-    before it is timed: two iterations are two kernel calls, the parallel twin's and then the
-    serial one's (``fastnn.training.FasterTwin`` tries both first)."""
+    before it is timed: a two-iteration fit compiles the serial twin, and the parallel twin is
+    compiled for the same signature (``fastnn.training.FasterTwin`` would only compile it in the
+    background, during the timed fit)."""
+    from .kernels.train import gradient_descent, gradient_descent_parallel
+
     functional.fit(X, Y, iterations=2, **settings)
+    for signature in gradient_descent.signatures:
+        gradient_descent_parallel.compile(signature)
+
+
+def compile_kernels(args):
+    """Compile every kernel (both dtypes, both twins, the estimators' too) into numba's on-disk
+    cache, so that later processes start warm: for Docker images and CI."""
+    from numba.core import config
+
+    from .kernels.cache import cache_directory
+    from .precompile import compile_all
+
+    began = time.perf_counter()
+    compile_all(progress=args.progress)
+    where = cache_directory(config.CACHE_DIR or None)
+    print(f"compiled in {time.perf_counter() - began:.1f} s into {where or 'no cache (not writable)'}")
 
 
 def demo(args):
@@ -217,6 +237,11 @@ def build_parser():
                      help="iterations to time the NumPy reference over (default 1000)")
     run.add_argument("--seed", type=int, default=0)
     run.set_defaults(run=demo)
+
+    run = commands.add_parser("compile", help="compile every kernel into numba's cache (for Docker images, CI)",
+                              description=compile_kernels.__doc__)
+    run.add_argument("--no-progress", dest="progress", action="store_false", help="print no progress")
+    run.set_defaults(run=compile_kernels)
     return parser
 
 

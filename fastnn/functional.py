@@ -15,7 +15,7 @@ from .kernels.losses import LOGISTIC
 from .kernels.network import Data, predict_output
 from .kernels.train import gradient_descent, gradient_descent_parallel, loss_grad, loss_grad_parallel
 from .layout import Layout, sizes_from_params
-from .training import FasterTwin, descend, full_batch, make_net, make_workspace, parallel_pays
+from .training import FasterTwin, descend, full_batch, make_net, make_workspace
 
 
 def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init="small", seed=None,
@@ -107,7 +107,7 @@ def cost_and_gradients(X, Y, params, activation="tanh", leak=0.01):
     n_samples = X.shape[1]
     data = Data(X, Y, np.full(n_samples, 1.0 / n_samples, X.dtype))
     workspace = make_workspace(layout.sizes, n_samples, X.dtype)
-    run = loss_grad_parallel if parallel_pays(workspace) else loss_grad
+    run = FasterTwin(loss_grad, loss_grad_parallel, workspace, units=lambda args: 1)
     cost = run(theta, net, data, 0, n_samples, workspace)
     grads = {f"d{name}": value for name, value in layout.to_dict(workspace.grad).items()}
     return cost, grads

@@ -4,9 +4,13 @@ A kernel call runs a chunk of iterations sized to take about ``CHUNK_SECONDS``, 
 control back often enough for callbacks, progress reports and Ctrl-C (numba cannot interrupt a
 compiled loop, numba #5551), and rarely enough that this costs nothing.
 """
+import collections
+import functools
+import threading
 import time
 
 import numba
+import numba.np.ufunc.parallel
 import numpy as np
 
 from .kernels.network import Data, Net, Workspace
@@ -46,11 +50,66 @@ def make_workspace(sizes, n_samples, dtype, block=BLOCK, max_groups=MAX_GROUPS):
 #: was at most RETRY_SLOWDOWN times slower; else its time is halved and the re-try postponed.
 RETRY_EVERY = 8
 RETRY_SLOWDOWN = 2.0
+#: Seconds of serial training (in this process, on one kernel) after which its parallel twin, if
+#: not yet in memory, starts compiling (or loading from numba's cache) in a background thread:
+#: a short fit never compiles it, many short ones do.
+PARALLEL_AFTER = 1.0
+_serial_seconds = collections.Counter()  # parallel twin -> seconds its serial twin has trained
 
 
 def parallel_pays(workspace):
     """Whether the parallel twin of a kernel can help: more than one group and more than one thread."""
     return workspace.gpart.shape[0] > 1 and numba.get_num_threads() > 1
+
+
+_compiling = {}
+_compiling_lock = threading.Lock()
+
+
+def compiled(dispatcher, args):
+    """Whether ``dispatcher`` has machine code for ``args`` in memory (a plain function always has)."""
+    if not hasattr(dispatcher, "overloads"):
+        return True
+    return tuple(dispatcher.typeof_pyval(a) for a in args) in dispatcher.overloads
+
+
+def compile_in_background(dispatcher, args):
+    """Start compiling ``dispatcher`` for ``args``' types in a thread (once per process and
+    signature); ``compiled`` says when it is done. numba's compiler lock serialises it with other
+    compilations; the thread is not a daemon, so a process that exits meanwhile waits for it
+    rather than tearing LLVM down under it, and the machine code lands in the cache."""
+    signature = tuple(dispatcher.typeof_pyval(a) for a in args)
+    with _compiling_lock:
+        if (dispatcher, signature) not in _compiling:
+            thread = threading.Thread(target=_compile_quietly, args=(dispatcher, signature),
+                                      name=f"fastnn compiles {dispatcher.__name__}")
+            _compiling[dispatcher, signature] = thread
+            thread.start()
+
+
+def _compile_quietly(dispatcher, signature):
+    try:
+        dispatcher.compile(signature)
+    except Exception:  # the serial twin carries on alone; the same error would show on a direct call
+        pass
+
+
+@functools.lru_cache(maxsize=None)
+def _workqueue():
+    """Whether numba runs parallel regions on its workqueue layer, which aborts the process when
+    two Python threads enter parallel regions at once (OpenMP and TBB do not)."""
+    if numba.config.THREADING_LAYER == "workqueue":
+        return True
+    try:
+        numba.np.ufunc.parallel._launch_threads()
+        return numba.threading_layer() == "workqueue"
+    except (AttributeError, ValueError):
+        return True
+
+
+#: Held while a parallel twin runs under the workqueue layer; a thread that finds it taken runs
+#: the serial twin instead (the same bits).
+_parallel_region = threading.Lock()
 
 
 class FasterTwin:
@@ -59,32 +118,66 @@ class FasterTwin:
     Both twins give the same bits (``fastnn.kernels.train``), so the choice only affects speed.
     On an idle machine the parallel twin wins; when other processes hold the cores, a parallel
     region waits at its barrier for a descheduled thread and can run 100x slower than the serial
-    twin. Each call is timed per unit of work (``units(args)``, e.g. the chunk's iterations); the
-    parallel twin goes first, the serial one second, then the faster one, with the other
-    re-tried every ``RETRY_EVERY`` calls.
+    twin. Each call is timed per unit of work (``units(args)``, e.g. the chunk's iterations).
+
+    The serial twin runs first. A parallel twin already compiled joins at once; otherwise it
+    compiles in a background thread once the serial one has trained for ``PARALLEL_AFTER``
+    seconds in this process (not counting first calls, which may compile), and joins when ready.
+    From then on: the parallel twin, the serial one, again both, then the faster one, with the
+    other re-tried every ``RETRY_EVERY`` calls. Under numba's workqueue threading layer one thread
+    at a time runs a parallel twin; the others run the serial one meanwhile.
     """
 
     def __init__(self, serial, parallel, workspace, units, clock=time.perf_counter):
-        self.twins = (parallel, serial) if parallel_pays(workspace) else (serial,)
+        self.twins = (serial,)
+        self.waiting = parallel if parallel_pays(workspace) else None
         self.units = units
         self.clock = clock
-        self.seconds_per_unit = [None] * len(self.twins)
+        self.seconds_per_unit = [None]
         self.calls = 0
+        self.serial_calls = 0
+        self.parallel_calls = 0
 
     def __call__(self, *args):
+        if self.waiting is not None:
+            self._admit(args)
         choice = self._choose()
+        twin = self.twins[choice]
+        exclusive = choice == 0 and len(self.twins) == 2 and _workqueue()
+        if exclusive and not _parallel_region.acquire(blocking=False):
+            choice, exclusive, twin = 1, False, self.twins[1]
         began = self.clock()
-        result = self.twins[choice](*args)
-        self.seconds_per_unit[choice] = (self.clock() - began) / max(1, self.units(args))
-        self.calls += 1
+        try:
+            result = twin(*args)
+        finally:
+            if exclusive:
+                _parallel_region.release()
+        seconds = self.clock() - began
+        self.seconds_per_unit[choice] = seconds / max(1, self.units(args))
+        if len(self.twins) == 1:
+            if self.waiting is not None and self.serial_calls:  # the first call may have compiled
+                _serial_seconds[self.waiting] += seconds
+            self.serial_calls += 1
+        else:
+            self.parallel_calls += choice == 0
+            self.calls += 1
         return result
+
+    def _admit(self, args):
+        """Make the parallel twin a candidate once it is compiled; start its compilation when due."""
+        if compiled(self.waiting, args):
+            self.twins = (self.waiting, self.twins[0])
+            self.seconds_per_unit = [None, self.seconds_per_unit[0]]
+            self.waiting = None
+        elif _serial_seconds[self.waiting] >= PARALLEL_AFTER:
+            compile_in_background(self.waiting, args)
 
     def _choose(self):
         if len(self.twins) == 1:
             return 0
-        if self.calls < 4:
-            return self.calls % 2
         times = self.seconds_per_unit
+        if self.calls < 4 or None in times:  # None: every parallel turn so far found the region taken
+            return self.calls % 2
         faster = int(times[1] < times[0])
         slower = 1 - faster
         if self.calls % RETRY_EVERY == 0:

@@ -103,8 +103,24 @@ def test_demo_warm_up_compiles_both_twins_before_the_timed_fit():
     assert done.stdout.split() == ["1", "1"]
 
 
+def test_compile_runs_every_step_and_leaves_every_twin_compiled():
+    """``fastnn compile`` shows its progress (tqdm's bar, or a line per step without tqdm) and
+    compiles the parallel twin of each training kernel for every signature its serial twin got:
+    a new process running the same steps loads every twin from the cache, compiling none."""
+    done = fastnn_command("compile")
+    assert done.returncode == 0, done.stderr
+    assert "7/7" in done.stderr + done.stdout and "compiled in" in done.stdout
+    code = ("from fastnn.precompile import TWINS, steps\n"
+            "for label, call in steps():\n    call()\n"
+            "print(all(not twin.stats.cache_misses and twin.stats.cache_hits for pair in TWINS for twin in pair))\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT] + sys.path))
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["True"]
+
+
 @pytest.mark.parametrize("command, options", [
-    ([], ["train", "sweep", "demo"]),
+    ([], ["train", "sweep", "demo", "compile"]),
     (["train"], ["--hidden", "--activation", "--learning-rate", "--iterations", "--seed", "--save", "--plot"]),
     (["sweep"], ["--quick", "--jobs", "--csv", "--png", "--min-accuracy", "--max-gap"]),
     (["demo"], ["--samples", "--iterations", "--reference-iterations"]),

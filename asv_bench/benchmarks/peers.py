@@ -41,6 +41,11 @@ def fastnn_fit(X, Y, start, hidden, dtype, activation="tanh", threads=None):
     import numba
 
     X, Y = np.asarray(X, dtype), np.asarray(Y, dtype)
+    # both twins compiled now (a fit compiles its parallel twin in the background only after a
+    # second of training), so that no timed fit compiles or shares the cores with a compilation
+    warm_up = getattr(importlib.import_module("fastnn.cli"), "warm_up", None)  # older commits: none
+    if warm_up is not None:
+        warm_up(X, Y, learning_rate=LEARNING_RATE, hidden_size=hidden, activation=activation, dtype=dtype)
 
     def prepare(iterations):
         def run():

@@ -122,4 +122,5 @@ def predict_output(theta, net, X, out, A, D):
         forward_block(theta, net, X, col, A, D, n)
         output_activation(net.output, A, row, n_out, n)
         for j in range(n_out):
-            out[j, col:col + n] = A[row + j, :n]
+            for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
+                out[j, col + s] = A[row + j, s]

@@ -1,0 +1,79 @@
+"""Ahead-of-time compilation: every kernel fastnn calls, in both dtypes and both twins, into
+numba's on-disk cache (``fastnn compile``), so that a Docker image or a CI cache starts warm.
+
+A first use compiles only what it needs (one dtype, the serial twin, and the parallel twin only
+after a second of training, ``fastnn.training.FasterTwin``). Here each step is a small real call
+(so that the kernels compile for exactly the types the package passes them), then each parallel
+twin compiles for every signature its serial twin got.
+"""
+import warnings
+
+import numpy as np
+
+from .kernels import train
+
+#: (serial, parallel) twins of the training drivers.
+TWINS = ((train.gradient_descent, train.gradient_descent_parallel), (train.loss_grad, train.loss_grad_parallel),
+         (train.minibatch_epoch, train.minibatch_epoch_parallel))
+
+
+def _functional(dtype):
+    """The seeds' API: ``fit``, ``predict_proba``, ``cost_and_gradients``."""
+    import fastnn
+
+    X, Y = fastnn.datasets.moons(n_samples=40, noise=0.25, seed=0)
+    X = X.astype(dtype)
+    params, _ = fastnn.fit(X, Y, 0.5, 3, 2, dtype=dtype)
+    fastnn.predict_proba(X, params)
+    fastnn.cost_and_gradients(X, Y, params)
+
+
+def _estimators(dtype):
+    """``MLPClassifier`` (binary and multi-class) and ``MLPRegressor``, every solver, with and
+    without early stopping and sample weights."""
+    from .estimators import MLPClassifier, MLPRegressor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3)).astype(dtype)
+    labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    weights = rng.uniform(0.5, 1.5, size=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for solver in ("sgd", "adam", "lbfgs"):
+            for estimator, y in ((MLPClassifier, labels > 0), (MLPClassifier, labels), (MLPRegressor, X[:, 2])):
+                for options in ({}, {"early_stopping": True} if solver != "lbfgs" else {"alpha": 0.1}):
+                    model = estimator(hidden_layer_sizes=(4,), solver=solver, max_iter=2, random_state=0, **options)
+                    model.fit(X, y, sample_weight=weights if options else None).predict(X)
+
+
+def steps():
+    """``(label, call)`` pairs that together compile every kernel."""
+    for dtype in (np.float64, np.float32):
+        name = np.dtype(dtype).name
+        yield f"fit, predict, cost_and_gradients ({name})", lambda dtype=dtype: _functional(dtype)
+        yield f"MLPClassifier, MLPRegressor ({name})", lambda dtype=dtype: _estimators(dtype)
+    for serial, parallel in TWINS:
+        yield f"{parallel.__name__} ({len(serial.signatures)} signatures)", \
+            lambda serial=serial, parallel=parallel: [parallel.compile(s) for s in serial.signatures]
+
+
+def compile_all(progress=True):
+    """Run every step of :func:`steps`, with a tqdm bar if tqdm is installed (else a line per step)."""
+    total = 2 * 2 + len(TWINS)
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            tqdm = None
+        bar = tqdm(total=total, unit="step", desc="fastnn compile") if tqdm else None
+    for number, (label, call) in enumerate(steps(), 1):  # lazily: a twin's signatures come from the steps before
+        if bar is not None:
+            bar.set_postfix_str(label)
+        elif progress:
+            print(f"[{number}/{total}] {label}", flush=True)
+        call()
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()

@@ -1,0 +1,136 @@
+"""Start-up of a new process: the table of issue 10, and what a first fit compiles.
+
+    python scripts/startup_times.py              # the table: cold (empty numba cache), then warm
+    python scripts/startup_times.py --profile    # seconds of compilation per kernel and signature
+    python scripts/startup_times.py --repeat 3   # medians of 3 runs per cell
+
+Each cell is the wall-clock time of a new interpreter (``python -c``) that imports fastnn (or
+scikit-learn) and runs a first fit. "cold" runs with ``NUMBA_CACHE_DIR`` set to a new empty
+directory, so every kernel the call needs compiles; "warm" runs again on the same directory, so
+they load from numba's on-disk cache. scikit-learn compiles nothing: its cold and warm are the
+same run twice. Other processes on the machine inflate the cold figures most.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The seed network (seed 004's: 5 tanh units, lr 0.6) on moons, 50 iterations.
+FIT = """
+import fastnn
+X, Y = fastnn.datasets.moons(n_samples=2000, noise=0.25, seed=0)
+fastnn.fit(X, Y, 0.6, 5, 50, seed=0)
+"""
+
+ESTIMATOR = """
+import warnings
+import numpy as np
+import {module} as m
+rng = np.random.RandomState(0)
+X = rng.normal(size=(2000, 2))
+y = (X[:, 0] * X[:, 1] > 0).astype(int)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    m.MLPClassifier(max_iter=3, random_state=0).fit(X, y).predict(X)
+"""
+
+CASES = {
+    "`import fastnn` + `fastnn.fit` (seed network, 50 iterations)": FIT,
+    "`import fastnn` + `MLPClassifier(max_iter=3).fit(X, y).predict(X)`": ESTIMATOR.format(module="fastnn"),
+    "scikit-learn's `MLPClassifier(max_iter=3).fit(X, y).predict(X)`":
+        ESTIMATOR.format(module="sklearn.neural_network"),
+}
+
+#: Appended to a case with --profile: numba's event API times every compilation; a kernel's own
+#: seconds exclude the callees compiled while it was typed (they are listed on their own).
+PROFILE = """
+import collections, json, sys, time
+import numba.core.event as ev
+own = collections.Counter()
+count = collections.Counter()
+class Listener(ev.Listener):
+    stack = []
+    def on_start(self, event):
+        self.stack.append([time.perf_counter(), 0.0])
+    def on_end(self, event):
+        began, inner = self.stack.pop()
+        spent = time.perf_counter() - began
+        if self.stack:
+            self.stack[-1][1] += spent
+        d = event.data["dispatcher"]
+        key = d.py_func.__module__.split(".")[-1] + "." + d.py_func.__qualname__
+        dtypes = sorted({str(getattr(a, "dtype", "")) for a in event.data["args"]} - {""})
+        key += " [" + ",".join(dtypes) + "]"
+        own[key] += spent - inner
+        count[key] += 1
+ev.register("numba:compile", Listener())
+"""
+PROFILE_END = """
+print(json.dumps({"own": own, "count": count}), file=sys.stderr)
+"""
+
+
+def run(code, cache_dir):
+    """Seconds of a new interpreter running ``code`` with ``NUMBA_CACHE_DIR=cache_dir``, and its stderr."""
+    import time
+
+    path = f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=path)
+    began = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - began
+    if done.returncode:
+        raise RuntimeError(f"the start-up process failed:\n{done.stderr}")
+    return seconds, done.stderr
+
+
+def table(repeat):
+    """Rows ``(case, cold seconds, warm seconds)``, medians of ``repeat`` fresh cache directories."""
+    rows = []
+    for label, code in CASES.items():
+        cold, warm = [], []
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory(prefix="fastnn-startup-") as cache:
+                cold.append(run(code, cache)[0])
+                warm.append(run(code, cache)[0])
+        rows.append((label, statistics.median(cold), statistics.median(warm)))
+    return rows
+
+
+def profile(code):
+    """Print the compile seconds of each kernel (and signature's dtypes) a cold run of ``code`` spends."""
+    import json
+
+    with tempfile.TemporaryDirectory(prefix="fastnn-startup-") as cache:
+        seconds, stderr = run(PROFILE + code + PROFILE_END, cache)
+    result = json.loads(stderr.strip().splitlines()[-1])
+    own = sorted(result["own"].items(), key=lambda item: -item[1])
+    print(f"{seconds:.1f} s in all, {sum(result['own'].values()):.1f} s compiling "
+          f"{sum(result['count'].values())} signatures:")
+    for key, spent in own:
+        print(f"  {spent:7.2f} s  {result['count'][key]:3d}x  {key}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per cell, the median is shown (default 1)")
+    parser.add_argument("--profile", action="store_true", help="compile seconds per kernel of each fastnn case")
+    args = parser.parse_args()
+    if args.profile:
+        for label, code in list(CASES.items())[:2]:
+            print(label)
+            profile(code)
+        return
+    print(f"| first use in a new process | empty cache | warm cache |\n|---|---:|---:|")
+    for label, cold, warm in table(args.repeat):
+        print(f"| {label} | {cold:.2f} s | {warm:.2f} s |")
+    print(f"\n{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
