@@ -5,7 +5,9 @@ Conventions shared by every kernel (``fastnn.layout`` is their Python mirror):
 - ``theta`` is the flat parameter buffer. Layer l = 1..L holds ``W_l`` (``sizes[l]`` x
   ``sizes[l-1]``, row-major, the seeds' shape) followed by ``b_l`` (``sizes[l]``).
 - Data are feature-major, as in the seeds: ``X[k, i]`` is feature k of sample i. A block is the
-  columns ``col .. col + n - 1``; it is read in place, never copied.
+  columns ``col .. col + n - 1``; it is read in place, never copied. The forward pass also takes
+  sample-major inputs (``x_rows``: ``X[i, k]``, as scikit-learn passes them, a block being rows
+  ``col .. col + n - 1``), so that a prediction needs no transposed copy of its input.
 - ``A`` and ``D`` have one row per unit of layers 1..L (layer l from row ``sum(sizes[1:l])``) and
   one column per sample of the block. The innermost loops run along rows, over the samples, so
   they are contiguous and vectorise, and a block stays in cache. The forward pass leaves the
@@ -43,8 +45,19 @@ def output_row(sizes):
 
 
 @kernel(EXACT)
-def forward_block(theta, net, X, col, A, D, n):
-    """Layers 1..L for samples ``col .. col + n - 1`` of X: ``z = W a + b``, then the activation."""
+def first_layer_from_rows(theta, n_in, n_out, X, col, A, n):
+    """``A[:n_out, :n] = W_1 X[col:col + n].T + b_1`` for sample-major ``X``: dot products of W_1's
+    rows with the samples' rows, both contiguous, in 4 x 4 tiles (``rows.add_row_dots``)."""
+    W = theta[:n_out * n_in].reshape((n_out, n_in))
+    for j in range(n_out):
+        A[j, :n] = theta[n_out * n_in + j]
+    add_row_dots(W, 0, n_out, X, col, 0, n, A.reshape(A.size), 0, A.shape[1], n_in)
+
+
+@kernel(EXACT)
+def forward_block(theta, net, X, col, A, D, n, x_rows=False):
+    """Layers 1..L for samples ``col .. col + n - 1`` of X (sample-major if ``x_rows``):
+    ``z = W a + b``, then the activation."""
     sizes = net.sizes
     n_layers = sizes.shape[0] - 1
     p = 0  # offset of W_l in theta
@@ -54,7 +67,9 @@ def forward_block(theta, net, X, col, A, D, n):
         n_in = sizes[layer - 1]
         n_out = sizes[layer]
         bias = p + n_out * n_in
-        if layer == 1:
+        if layer == 1 and x_rows:
+            first_layer_from_rows(theta, n_in, n_out, X, col, A, n)
+        elif layer == 1:
             weighted_row_sums(theta, p, n_in, 1, bias, X, 0, col, n_in, A, row, n_out, n)
         else:
             weighted_row_sums(theta, p, n_in, 1, bias, A, prev, 0, n_in, A, row, n_out, n)
@@ -111,15 +126,21 @@ def block_loss_grad(theta, net, data, col, n, A, D, T, grad):
 
 
 @kernel(EXACT)
+def predict_block(theta, net, X, col, n, out, A, D, x_rows):
+    """Output activations (probabilities) of samples ``col .. col + n - 1`` of ``X`` (sample-major
+    if ``x_rows``) into the same columns of ``out`` (n_outputs, n_samples)."""
+    n_out = out.shape[0]
+    row = output_row(net.sizes)
+    forward_block(theta, net, X, col, A, D, n, x_rows)
+    output_activation(net.output, A, row, n_out, n)
+    for j in range(n_out):
+        out[j, col:col + n] = A[row + j, :n]
+
+
+@kernel(EXACT)
 def predict_output(theta, net, X, out, A, D):
     """Output activations (probabilities) for every column of ``X`` into ``out`` (n_outputs, n)."""
     n_samples = X.shape[1]
     block = A.shape[1]
-    n_out = out.shape[0]
-    row = output_row(net.sizes)
     for col in range(0, n_samples, block):
-        n = min(block, n_samples - col)
-        forward_block(theta, net, X, col, A, D, n)
-        output_activation(net.output, A, row, n_out, n)
-        for j in range(n_out):
-            out[j, col:col + n] = A[row + j, :n]
+        predict_block(theta, net, X, col, min(block, n_samples - col), out, A, D, False)
