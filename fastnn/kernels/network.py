@@ -19,6 +19,7 @@ from collections import namedtuple
 from .activations import activate_row
 from .losses import output_activation, output_loss_delta
 from .options import EXACT, REDUCE, kernel
+from .products import forward_dots
 from .rows import add_row_dots, row_sum, weighted_row_sums
 
 #: What a kernel needs to know of a network: ``sizes`` (int64 array n_0..n_L), the hidden
@@ -45,16 +46,6 @@ def output_row(sizes):
 
 
 @kernel(EXACT)
-def first_layer_from_rows(theta, n_in, n_out, X, col, A, n):
-    """``A[:n_out, :n] = W_1 X[col:col + n].T + b_1`` for sample-major ``X``: dot products of W_1's
-    rows with the samples' rows, both contiguous, in 4 x 4 tiles (``rows.add_row_dots``)."""
-    W = theta[:n_out * n_in].reshape((n_out, n_in))
-    for j in range(n_out):
-        A[j, :n] = theta[n_out * n_in + j]
-    add_row_dots(W, 0, n_out, X, col, 0, n, A.reshape(A.size), 0, A.shape[1], n_in)
-
-
-@kernel(EXACT)
 def forward_block(theta, net, X, col, A, D, n, x_rows=False):
     """Layers 1..L for samples ``col .. col + n - 1`` of X (sample-major if ``x_rows``):
     ``z = W a + b``, then the activation."""
@@ -68,7 +59,7 @@ def forward_block(theta, net, X, col, A, D, n, x_rows=False):
         n_out = sizes[layer]
         bias = p + n_out * n_in
         if layer == 1 and x_rows:
-            first_layer_from_rows(theta, n_in, n_out, X, col, A, n)
+            forward_dots(theta, p, n_in, n_out, X, col, A, row, n)
         elif layer == 1:
             weighted_row_sums(theta, p, n_in, 1, bias, X, 0, col, n_in, A, row, n_out, n)
         else:
