@@ -14,11 +14,6 @@ from .validation import diverged
 
 #: Samples per block: a block's activations stay in cache.
 BLOCK = 256
-#: A gradient over at most ``PARTS * BLOCK`` samples (a minibatch) is cut into ``PARTS`` blocks of
-#: equal size (but none under ``MIN_BLOCK``), so that two cores share it: a minibatch of 200 is
-#: two blocks of 100, not one of 200 that one thread trains. The cut depends on the sizes only.
-PARTS = 2
-MIN_BLOCK = 32
 #: Most groups of blocks a gradient is split into (parallel tasks). Fixed, so results never
 #: depend on the thread count.
 MAX_GROUPS = 16
@@ -31,16 +26,9 @@ def make_net(sizes, activation, leak, output, dtype):
     return Net(np.asarray(sizes, dtype=np.int64), activation, dtype.type(leak), output)
 
 
-def block_size(n_samples):
-    """Samples per block for a gradient over ``n_samples`` at a time: ``BLOCK``, or for fewer
-    than ``PARTS * BLOCK`` samples, ``n_samples / PARTS`` rounded up (at least ``MIN_BLOCK``)."""
-    return min(BLOCK, max(MIN_BLOCK, -(-n_samples // PARTS)))
-
-
-def make_workspace(sizes, n_samples, dtype, block=None, max_groups=MAX_GROUPS):
-    """Buffers for a gradient over up to ``n_samples`` samples at a time, allocated once per fit;
-    ``block`` samples per block (default :func:`block_size`)."""
-    block = min(block_size(n_samples) if block is None else block, n_samples)
+def make_workspace(sizes, n_samples, dtype, block=BLOCK, max_groups=MAX_GROUPS):
+    """Buffers for a gradient over up to ``n_samples`` samples at a time, allocated once per fit."""
+    block = min(block, n_samples)
     groups = min(max_groups, -(-n_samples // block))
     rows = sum(sizes[1:])
     n_params = sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))

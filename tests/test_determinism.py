@@ -87,6 +87,6 @@ def test_faster_twin_tries_both_and_keeps_the_faster():
         assert parallel_calls[2:] == [5 * RETRY_EVERY]  # 20x slower: skipped at 20x, 10x, 5x, 2.5x; then 1.25x
         expected = [0, 2] + [i for i in range(4, 3 * RETRY_EVERY) if i % RETRY_EVERY]  # serial re-tried
         assert run_twins(1.0, 0.5, 3 * RETRY_EVERY, workspace) == expected
-        assert run_twins(0.0, 0.0, 3, make_workspace((2, 3, 1), 100, np.dtype(np.float64), max_groups=1)) == []
+        assert run_twins(0.0, 0.0, 3, make_workspace((2, 3, 1), 100, np.dtype(np.float64))) == []  # one group
     finally:
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)

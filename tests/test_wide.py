@@ -1,4 +1,4 @@
-"""Wide networks (issue 9): minibatches cut in two blocks that two threads train, and predictions
+"""Wide networks (issue 9): minibatches of wide layers cut in blocks over threads, and predictions
 on all threads whose first layer reads sample-major rows (``fastnn.kernels.products``). Against
 the reference (many epochs, loss and gradient, predictions), against finite differences, bitwise
 the same at one and two threads and serial or parallel, float32 within a bound derived from the
@@ -13,7 +13,7 @@ from fastnn.kernels import losses, products, rows, train
 from fastnn.kernels.activations import ACTIVATIONS
 from fastnn.kernels.network import Data
 from fastnn.layout import Layout
-from fastnn.training import block_size, make_net, make_workspace
+from fastnn.training import make_net, make_workspace
 
 from .test_minibatch_epoch import kernel_state, reference_step
 from .test_output_kinds import targets
@@ -34,17 +34,12 @@ def problem(n_features, hidden, kind="log_loss", n_out=3, n=230, dtype=np.float6
     return X.astype(dtype), Y.astype(dtype), (rng.rand(n) + 0.5).astype(dtype), sizes, params, net
 
 
-def test_a_minibatch_is_two_blocks():
-    assert block_size(200) == 100 and block_size(20_000) == 256 and block_size(40) == 32
-    assert make_workspace((784, 100, 10), 200, np.dtype(np.float64)).gpart.shape[0] == 2
-
-
 def run_epochs(shape, kernel, epochs, threads=None, dtype=np.float64, batch_size=50):
     X, Y, w, sizes, params, net = problem(*shape, dtype=dtype)
     layout = Layout(sizes)
     theta = layout.from_dict(params, dtype)
     batches = Data(np.empty_like(X), np.empty_like(Y), np.empty_like(w))
-    ws = make_workspace(sizes, batch_size, np.dtype(dtype))
+    ws = make_workspace(sizes, batch_size, np.dtype(dtype), block=batch_size // 2)
     assert ws.gpart.shape[0] == 2
     opt = kernel_state("adam", layout.n_params)
     opt = opt._replace(m=opt.m.astype(dtype), v=opt.v.astype(dtype))
