@@ -71,7 +71,7 @@ class Case:
 
 #: The core issue's table, and the sizes of the plot (time against N for the seeds' network).
 CASES = [Case(500, (5,)), Case(2000, (1,)), Case(2000, (3,)), Case(2000, (5,)), Case(2000, (10,)),
-         Case(2000, (50,)), Case(20000, (50,)), Case(20000, (64, 64))]
+         Case(2000, (50,)), Case(20000, (50,)), Case(20000, (64, 64)), Case(20000, (256, 256))]
 PLOT_HIDDEN = (5,)
 PLOT_CASES = [Case(n, PLOT_HIDDEN) for n in (500, 2000, 8000, 32000, 128000)]
 QUICK_CASES = [Case(500, (5,)), Case(2000, (5,))]

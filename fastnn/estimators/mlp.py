@@ -327,7 +327,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
         dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
         layer_units = [self.coefs_[0].shape[0]] + [coef.shape[1] for coef in self.coefs_]
         network = Network(layer_units, self.activation, self.out_activation_, dtype)
-        return network.predict(network.pack(self.coefs_, self.intercepts_), feature_major(X, dtype))
+        return network.predict_samples(network.pack(self.coefs_, self.intercepts_), X)
 
     def _score(self, X, y, sample_weight=None):
         return self._score_output(self._forward_pass_fast(X, check_input=False), y, sample_weight)

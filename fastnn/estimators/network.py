@@ -6,14 +6,16 @@ then ``b_l``) and feature-major data. ``coefs_`` and ``intercepts_`` stay the es
 (so that pickles, ``warm_start`` and hand-edited weights behave as in scikit-learn); ``theta`` is
 packed from them when a fit or a prediction starts, which costs one pass over the parameters.
 """
+import numba
 import numpy as np
 import scipy.sparse
 
 from ..kernels.activations import ACTIVATIONS
 from ..kernels.losses import BINARY_LOG_LOSS, LOG_LOSS, POISSON, SQUARED_ERROR
-from ..kernels.network import Data, predict_output
+from ..kernels.network import Data
+from ..kernels.train import predict, predict_parallel
 from ..layout import Layout
-from ..training import make_net, make_workspace
+from ..training import compile_in_background, compiled, make_net, make_workspace
 
 #: scikit-learn's hidden activation names (plus fastnn's own) -> kernel codes.
 HIDDEN_ACTIVATIONS = {
@@ -73,13 +75,42 @@ class Network:
         w = np.ones(n_samples, self.dtype) if sample_weight is None else np.asarray(sample_weight, self.dtype)
         return Data(feature_major(X, self.dtype), np.ascontiguousarray(np.asarray(Y).T, dtype=self.dtype), w)
 
-    def predict(self, theta, X):
-        """Output activations, shape (n_samples, n_outputs), for feature-major ``X``."""
-        n_samples = X.shape[1]
-        workspace = make_workspace(self.sizes, n_samples, self.dtype, max_groups=1)
+    def predict(self, theta, X, x_rows=False):
+        """Output activations, shape (n_samples, n_outputs), for feature-major ``X`` (sample-major
+        if ``x_rows``), the blocks of samples split over numba's threads."""
+        n_samples = X.shape[0] if x_rows else X.shape[1]
+        threads = numba.get_num_threads()
+        workspace = make_workspace(self.sizes, n_samples, self.dtype, max_groups=threads)
         out = np.empty((self.sizes[-1], n_samples), self.dtype)
-        predict_output(theta, self.net, X, out, workspace.A[0], workspace.D[0])
+        args = (theta, self.net, X, x_rows, out, workspace)
+        run = predict
+        if threads > 1 and workspace.A.shape[0] > 1 and n_samples * self.layout.n_params >= PARALLEL_WORK:
+            # the parallel twin once it is compiled; a first prediction never waits for it
+            if compiled(predict_parallel, args):
+                run = predict_parallel
+            else:
+                compile_in_background(predict_parallel, args)
+        run(*args)
         return np.ascontiguousarray(out.T)  # C order, as scikit-learn returns
+
+    def predict_samples(self, theta, X):
+        """:meth:`predict` for ``X`` as scikit-learn passes it (n_samples, n_features; dense or
+        sparse). With ``ROWS_INPUT`` features or more, the first layer reads X's rows in place
+        (dot products along contiguous features); with fewer, such short dot products would waste
+        the vector lanes, and X is transposed to feature-major once (a small copy then)."""
+        if self.sizes[0] < ROWS_INPUT:
+            return self.predict(theta, feature_major(X, self.dtype))
+        if scipy.sparse.issparse(X):
+            X = X.toarray()
+        return self.predict(theta, np.ascontiguousarray(X, dtype=self.dtype), x_rows=True)
+
+
+#: Least work (samples x parameters, about the multiply-adds) for which a prediction runs on all
+#: threads: below it (some 0.3 ms at one core's speed), waking them costs more than it saves.
+PARALLEL_WORK = 10_000_000
+
+#: Fewest input features for which a prediction reads sample-major rows in place.
+ROWS_INPUT = 8
 
 
 def feature_major(X, dtype):

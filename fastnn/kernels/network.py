@@ -5,7 +5,9 @@ Conventions shared by every kernel (``fastnn.layout`` is their Python mirror):
 - ``theta`` is the flat parameter buffer. Layer l = 1..L holds ``W_l`` (``sizes[l]`` x
   ``sizes[l-1]``, row-major, the seeds' shape) followed by ``b_l`` (``sizes[l]``).
 - Data are feature-major, as in the seeds: ``X[k, i]`` is feature k of sample i. A block is the
-  columns ``col .. col + n - 1``; it is read in place, never copied.
+  columns ``col .. col + n - 1``; it is read in place, never copied. The forward pass also takes
+  sample-major inputs (``x_rows``: ``X[i, k]``, as scikit-learn passes them, a block being rows
+  ``col .. col + n - 1``), so that a prediction needs no transposed copy of its input.
 - ``A`` and ``D`` have one row per unit of layers 1..L (layer l from row ``sum(sizes[1:l])``) and
   one column per sample of the block. The innermost loops run along rows, over the samples, so
   they are contiguous and vectorise, and a block stays in cache. The forward pass leaves the
@@ -17,6 +19,7 @@ from collections import namedtuple
 from .activations import activate_row
 from .losses import output_activation, output_loss_delta
 from .options import EXACT, REDUCE, kernel
+from .products import forward_dots
 from .rows import add_row_dots, row_sum, weighted_row_sums
 
 #: What a kernel needs to know of a network: ``sizes`` (int64 array n_0..n_L), the hidden
@@ -43,8 +46,9 @@ def output_row(sizes):
 
 
 @kernel(EXACT)
-def forward_block(theta, net, X, col, A, D, n):
-    """Layers 1..L for samples ``col .. col + n - 1`` of X: ``z = W a + b``, then the activation."""
+def forward_block(theta, net, X, col, A, D, n, x_rows=False):
+    """Layers 1..L for samples ``col .. col + n - 1`` of X (sample-major if ``x_rows``):
+    ``z = W a + b``, then the activation."""
     sizes = net.sizes
     n_layers = sizes.shape[0] - 1
     p = 0  # offset of W_l in theta
@@ -54,7 +58,9 @@ def forward_block(theta, net, X, col, A, D, n):
         n_in = sizes[layer - 1]
         n_out = sizes[layer]
         bias = p + n_out * n_in
-        if layer == 1:
+        if layer == 1 and x_rows:
+            forward_dots(theta, p, n_in, n_out, X, col, A, row, n)
+        elif layer == 1:
             weighted_row_sums(theta, p, n_in, 1, bias, X, 0, col, n_in, A, row, n_out, n)
         else:
             weighted_row_sums(theta, p, n_in, 1, bias, A, prev, 0, n_in, A, row, n_out, n)
@@ -111,16 +117,22 @@ def block_loss_grad(theta, net, data, col, n, A, D, T, grad):
 
 
 @kernel(EXACT)
+def predict_block(theta, net, X, col, n, out, A, D, x_rows):
+    """Output activations (probabilities) of samples ``col .. col + n - 1`` of ``X`` (sample-major
+    if ``x_rows``) into the same columns of ``out`` (n_outputs, n_samples)."""
+    n_out = out.shape[0]
+    row = output_row(net.sizes)
+    forward_block(theta, net, X, col, A, D, n, x_rows)
+    output_activation(net.output, A, row, n_out, n)
+    for j in range(n_out):
+        for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
+            out[j, col + s] = A[row + j, s]
+
+
+@kernel(EXACT)
 def predict_output(theta, net, X, out, A, D):
     """Output activations (probabilities) for every column of ``X`` into ``out`` (n_outputs, n)."""
     n_samples = X.shape[1]
     block = A.shape[1]
-    n_out = out.shape[0]
-    row = output_row(net.sizes)
     for col in range(0, n_samples, block):
-        n = min(block, n_samples - col)
-        forward_block(theta, net, X, col, A, D, n)
-        output_activation(net.output, A, row, n_out, n)
-        for j in range(n_out):
-            for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
-                out[j, col + s] = A[row + j, s]
+        predict_block(theta, net, X, col, min(block, n_samples - col), out, A, D, False)

@@ -1,5 +1,5 @@
-"""Loss and gradient over many samples, full-batch gradient descent and minibatch epochs, in
-compiled loops.
+"""Loss and gradient over many samples, full-batch gradient descent, minibatch epochs and
+predictions, in compiled loops.
 
 Samples are cut into blocks of ``A.shape[2]`` and the blocks into ``n_groups`` contiguous groups.
 Each group sums its blocks' gradients into its own row of ``gpart``; the rows are then added in
@@ -10,7 +10,7 @@ twins of each driver (``options.serial_and_parallel``) give identical results to
 import numpy as np
 from numba import prange
 
-from .network import block_loss_grad
+from .network import block_loss_grad, predict_block
 from .optimizers import optimizer_step, regularized_gradient, squared_weights
 from .options import EXACT, kernel, serial_and_parallel
 
@@ -141,3 +141,20 @@ def _minibatch_epoch(theta, net, data, order, batches, batch_size, alpha, loss_s
 
 
 minibatch_epoch, minibatch_epoch_parallel = serial_and_parallel(_minibatch_epoch)
+
+
+def _predict(theta, net, X, x_rows, out, ws):
+    """Output activations for every sample of ``X`` (sample-major if ``x_rows``, else
+    feature-major) into ``out`` (n_outputs, n), the blocks split into ``ws``'s groups (each
+    sample's arithmetic is the same in any block: any split gives the same bits)."""
+    n_samples = X.shape[0] if x_rows else X.shape[1]
+    block = ws.A.shape[2]
+    n_blocks = (n_samples + block - 1) // block
+    groups = min(n_blocks, ws.A.shape[0])
+    for g in prange(groups):
+        for b in range(g * n_blocks // groups, (g + 1) * n_blocks // groups):
+            col = b * block
+            predict_block(theta, net, X, col, min(block, n_samples - col), out, ws.A[g], ws.D[g], x_rows)
+
+
+predict, predict_parallel = serial_and_parallel(_predict)

@@ -1,0 +1,154 @@
+"""Wide networks (issue 9): minibatches of wide layers cut in blocks over threads, and predictions
+on all threads whose first layer reads sample-major rows (``fastnn.kernels.products``). Against
+the reference (many epochs, loss and gradient, predictions), against finite differences, bitwise
+the same at one and two threads and serial or parallel, float32 within a bound derived from the
+reductions, and the new tile loop vectorised."""
+import numba
+import numpy as np
+import pytest
+
+from fastnn import reference
+from fastnn.estimators.network import Network
+from fastnn.kernels import losses, products, rows, train
+from fastnn.kernels.activations import ACTIVATIONS
+from fastnn.kernels.network import Data
+from fastnn.layout import Layout
+from fastnn.training import make_net, make_workspace
+
+from .test_minibatch_epoch import kernel_state, reference_step
+from .test_output_kinds import targets
+from .test_precision import uncached, vector_instructions
+
+#: (n_features, hidden): wide enough for several 4 x 4 tiles, ragged at the edges.
+SHAPES = [(70, (33,)), (40, (45, 38))]
+ID = lambda shape: f"{shape[0]}-" + "x".join(map(str, shape[1]))  # noqa: E731
+
+
+def problem(n_features, hidden, kind="log_loss", n_out=3, n=230, dtype=np.float64, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n_features, n)
+    Y = targets(kind, n_out, n, rng)
+    sizes = (n_features,) + hidden + (n_out,)
+    params = reference.initialize_parameters(sizes, "glorot", seed=1)
+    net = make_net(sizes, ACTIVATIONS["tanh"], 0.01, losses.OUTPUTS[kind], np.dtype(dtype))
+    return X.astype(dtype), Y.astype(dtype), (rng.rand(n) + 0.5).astype(dtype), sizes, params, net
+
+
+def run_epochs(shape, kernel, epochs, threads=None, dtype=np.float64, batch_size=50):
+    X, Y, w, sizes, params, net = problem(*shape, dtype=dtype)
+    layout = Layout(sizes)
+    theta = layout.from_dict(params, dtype)
+    batches = Data(np.empty_like(X), np.empty_like(Y), np.empty_like(w))
+    ws = make_workspace(sizes, batch_size, np.dtype(dtype), block=batch_size // 2)
+    assert ws.gpart.shape[0] == 2
+    opt = kernel_state("adam", layout.n_params)
+    opt = opt._replace(m=opt.m.astype(dtype), v=opt.v.astype(dtype))
+    order = np.arange(X.shape[1])
+    rng = np.random.RandomState(2)
+    losses_ = []
+    numba.set_num_threads(threads or numba.config.NUMBA_NUM_THREADS)
+    try:
+        for _ in range(epochs):
+            rng.shuffle(order)
+            total, done = kernel(theta, net, Data(X, Y, w), order, batches, batch_size, 1e-3, 1.0, opt, ws)
+            assert done == X.shape[1]
+            losses_.append(total / X.shape[1])
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    return theta, losses_
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=ID)
+def test_many_minibatch_epochs_match_the_reference(shape):
+    """Twenty epochs of Adam on shuffled batches of 50, each two blocks of 25."""
+    epochs = 20
+    theta, kernel_losses = run_epochs(shape, train.minibatch_epoch_parallel, epochs)
+    X, Y, w, sizes, params, _ = problem(*shape)
+    step = reference_step("adam", params)
+    rng = np.random.RandomState(2)
+    order = np.arange(X.shape[1])
+    for epoch in range(epochs):
+        rng.shuffle(order)
+        params, ref_loss = reference.minibatch_epoch(X, Y, w, params, order, 50, "tanh", "log_loss", 1e-3, step)
+        assert kernel_losses[epoch] == pytest.approx(ref_loss, rel=1e-10)
+    np.testing.assert_allclose(theta, Layout(sizes).from_dict(params, np.float64), rtol=0, atol=1e-10)
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two numba threads")
+@pytest.mark.parametrize("shape", SHAPES, ids=ID)
+def test_epochs_are_bitwise_the_same_at_one_and_two_threads_serial_or_parallel(shape):
+    results = [run_epochs(shape, train.minibatch_epoch_parallel, 3, threads=1),
+               run_epochs(shape, train.minibatch_epoch_parallel, 3, threads=2),
+               run_epochs(shape, train.minibatch_epoch, 3)]
+    for theta, losses_ in results[1:]:
+        assert np.array_equal(theta, results[0][0]) and losses_ == results[0][1]
+
+
+def test_float32_epochs_stay_within_rounding_of_float64():
+    """Float32 against float64 after three epochs. Each value is a sum of at most k = 71 products
+    (70 inputs and a bias), so one product's relative error is below k * eps32 ~ 1e-5 times the
+    sum of magnitudes; Adam's step is bounded by its rate (0.01) whatever the gradient, so three
+    epochs of 5 steps move a weight by at most 0.15, and rounding errors of that relative size
+    leave the weights within 1e-3 of each other and the losses within 1e-3 relative."""
+    theta64, losses64 = run_epochs(SHAPES[0], train.minibatch_epoch, 3)
+    theta32, losses32 = run_epochs(SHAPES[0], train.minibatch_epoch, 3, dtype=np.float32)
+    np.testing.assert_allclose(losses32, losses64, rtol=1e-3)
+    assert np.max(np.abs(theta32 - theta64)) < 1e-3
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=ID)
+def test_gradient_matches_finite_differences(shape):
+    """Central differences of the kernel's own loss, on 40 parameters drawn across every layer."""
+    X, Y, w, sizes, params, net = problem(*shape, n=120)
+    theta = Layout(sizes).from_dict(params, np.float64)
+    ws = make_workspace(sizes, X.shape[1], np.dtype(np.float64))
+    data = Data(X, Y, w)
+    train.loss_grad(theta, net, data, 0, X.shape[1], ws)
+    grad = ws.grad.copy()
+    step = 1e-6
+    for p in np.random.RandomState(3).choice(theta.size, 40, replace=False):
+        plus, minus = theta.copy(), theta.copy()
+        plus[p] += step
+        minus[p] -= step
+        numeric = (train.loss_grad(plus, net, data, 0, X.shape[1], ws)
+                   - train.loss_grad(minus, net, data, 0, X.shape[1], ws)) / (2 * step)
+        assert numeric == pytest.approx(grad[p], rel=1e-5, abs=1e-8)
+
+
+@pytest.mark.parametrize("shape", SHAPES + [(784, (100,))], ids=ID)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_predictions_match_the_reference_on_any_threads(shape, dtype):
+    """Sample-major input (the first layer by dot products), parallel and serial, 1 or 2 threads,
+    against the reference's forward pass: the same bits whatever the split, rounding from it."""
+    X, _, _, sizes, params, _ = problem(*shape, n=1300)
+    network = Network(sizes, "tanh", "softmax", dtype)
+    theta = Layout(sizes).from_dict(params, dtype)
+    samples = np.ascontiguousarray(X.T, dtype=dtype)
+    outputs = []
+    for threads in (1, 2):
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        try:
+            outputs.append(network.predict_samples(theta, samples))
+        finally:
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    outputs.append(network.predict(theta, np.ascontiguousarray(X, dtype=dtype)))  # feature-major, row kernels
+    assert np.array_equal(outputs[0], outputs[1])
+    expected, _ = reference.forward(X, params, "tanh", output="log_loss")
+    # a probability is a softmax of sums of 1 + n_features products: rounding of a few eps per term
+    tolerance = 50 * (shape[0] + 1) * np.finfo(dtype).eps
+    for out in outputs:
+        np.testing.assert_allclose(out, expected.T, rtol=0, atol=tolerance)
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="no machine code without the JIT")
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_first_layer_dots_vectorise(dtype):
+    theta = np.zeros(40 * 8 + 8, dtype)
+    X = np.zeros((16, 40), dtype)
+    A = np.zeros((8, 16), dtype)
+    fresh = uncached(products.forward_dots)
+    fresh(theta, 0, 40, 8, X, 0, A, 0, 16)
+    tiles = uncached(rows._dots_four_rows)
+    tiles(X, 0, X, 0, np.uint64(0), 4, theta, 0, 4, 40)
+    assert vector_instructions(tiles) >= 16  # the 4 x 4 tile's K loop: packed FMAs
+    assert vector_instructions(fresh) >= 16
