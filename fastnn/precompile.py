@@ -12,9 +12,9 @@ import numpy as np
 
 from .kernels import train
 
-#: (serial, parallel) twins of the training drivers.
+#: (serial, parallel) twins of the training drivers and of prediction.
 TWINS = ((train.gradient_descent, train.gradient_descent_parallel), (train.loss_grad, train.loss_grad_parallel),
-         (train.minibatch_epoch, train.minibatch_epoch_parallel))
+         (train.minibatch_epoch, train.minibatch_epoch_parallel), (train.predict, train.predict_parallel))
 
 
 def _functional(dtype):
