@@ -109,7 +109,7 @@ def block_loss_grad(theta, net, data, col, n, A, D, T, grad):
     """Fused step for samples ``col .. col + n - 1``: forward, loss, backward. Returns the loss
     and adds the gradient to ``grad``."""
     sizes = net.sizes
-    forward_block(theta, net, data.X, col, A, D, n)
+    forward_block(theta, net, data.X, col, A, D, n, False)  # x_rows given: one signature for all callers
     row = output_row(sizes)
     loss = output_loss_delta(net.output, A, row, sizes[sizes.shape[0] - 1], data.Y, data.w, col, D, n)
     backward_block(theta, net, data.X, col, A, D, T, grad, n)
