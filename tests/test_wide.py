@@ -13,7 +13,7 @@ from fastnn.kernels import losses, products, rows, train
 from fastnn.kernels.activations import ACTIVATIONS
 from fastnn.kernels.network import Data
 from fastnn.layout import Layout
-from fastnn.training import make_net, make_workspace
+from fastnn.training import make_net, make_workspace, minibatch_block
 
 from .test_minibatch_epoch import kernel_state, reference_step
 from .test_output_kinds import targets
@@ -152,3 +152,26 @@ def test_first_layer_dots_vectorise(dtype):
     tiles(X, 0, X, 0, np.uint64(0), 4, theta, 0, 4, 40)
     assert vector_instructions(tiles) >= 16  # the 4 x 4 tile's K loop: packed FMAs
     assert vector_instructions(fresh) >= 16
+
+
+def test_wide_minibatches_are_cut_in_two_blocks_and_small_ones_are_not():
+    """The cut depends on the shapes alone (never the thread count): the same bits anywhere."""
+    assert minibatch_block((784, 100, 10), 200) == 100
+    assert minibatch_block((100, 256, 256, 10), 201) == 101
+    assert minibatch_block((20, 100, 1), 200) == 200  # 2,201 parameters x 200: below SPLIT_WORK
+    assert minibatch_block((2, 5, 1), 200) == 200
+    assert minibatch_block((784, 100, 10), 1) == 1
+
+
+def test_cut_minibatches_follow_scikit_learn():
+    """Two blocks per batch change only the order in which a batch's gradient is summed: the
+    loss curve stays scikit-learn's to rounding, amplified over a few adam epochs."""
+    sklearn_mlp = pytest.importorskip("sklearn.neural_network")
+    from fastnn import MLPClassifier
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(600, 300)), rng.randint(0, 3, 600)
+    assert minibatch_block((300, 64, 3), 200) == 100
+    ours = MLPClassifier((64,), max_iter=5, random_state=0).fit(X, y)
+    theirs = sklearn_mlp.MLPClassifier((64,), max_iter=5, random_state=0).fit(X, y)
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-6)  # the parity tests' bound

@@ -29,7 +29,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ..kernels.network import Data
 from ..kernels.optimizers import regularized_gradient, squared_weights
 from ..kernels.train import loss_grad, loss_grad_parallel, minibatch_epoch, minibatch_epoch_parallel
-from ..training import FasterTwin, make_workspace
+from ..training import FasterTwin, make_workspace, minibatch_block
 from .callbacks import FitCallbacksMixin
 from .convert import SklearnConversionMixin
 from .network import HIDDEN_ACTIVATIONS, Network, feature_major
@@ -269,7 +269,8 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
         else:
             sample_idx = np.zeros(0, dtype=int)
             batches = data
-        workspace = make_workspace(network.sizes, batch_size, network.dtype)
+        workspace = make_workspace(network.sizes, batch_size, network.dtype,
+                                   block=minibatch_block(network.sizes, batch_size))
         epoch = FasterTwin(minibatch_epoch, minibatch_epoch_parallel, workspace, units=lambda args: 1)
         alpha, loss_scale = float(self.alpha), self._loss_scale()
 
