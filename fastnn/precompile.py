@@ -46,6 +46,14 @@ def _estimators(dtype):
                     model.fit(X, y, sample_weight=weights if options else None).predict(X)
 
 
+def compile_parallel_twins():
+    """Each parallel twin for every signature its serial twin has been compiled for: after a
+    warm-up fit, so that a timed fit does not compile them in the background meanwhile."""
+    for serial, parallel in TWINS:
+        for signature in serial.signatures:
+            parallel.compile(signature)
+
+
 def steps():
     """``(label, call)`` pairs that together compile every kernel."""
     for dtype in (np.float64, np.float32):
