@@ -159,6 +159,7 @@ def test_wide_minibatches_are_cut_in_two_blocks_and_small_ones_are_not():
     assert minibatch_block((784, 100, 10), 200) == 100
     assert minibatch_block((100, 256, 256, 10), 201) == 101
     assert minibatch_block((20, 100, 1), 200) == 200  # 2,201 parameters x 200: below SPLIT_WORK
+    assert minibatch_block((20, 64, 64, 1), 200) == 200
     assert minibatch_block((2, 5, 1), 200) == 200
     assert minibatch_block((784, 100, 10), 1) == 1
 
