@@ -13,7 +13,7 @@ from fastnn.kernels import losses, products, rows, train
 from fastnn.kernels.activations import ACTIVATIONS
 from fastnn.kernels.network import Data
 from fastnn.layout import Layout
-from fastnn.training import make_net, make_workspace, minibatch_block
+from fastnn.training import BLOCK, make_net, make_workspace, minibatch_block
 
 from .test_minibatch_epoch import kernel_state, reference_step
 from .test_output_kinds import targets
@@ -158,10 +158,11 @@ def test_wide_minibatches_are_cut_in_two_blocks_and_small_ones_are_not():
     """The cut depends on the shapes alone (never the thread count): the same bits anywhere."""
     assert minibatch_block((784, 100, 10), 200) == 100
     assert minibatch_block((100, 256, 256, 10), 201) == 101
-    assert minibatch_block((20, 100, 1), 200) == 200  # 2,201 parameters x 200: below SPLIT_WORK
-    assert minibatch_block((20, 64, 64, 1), 200) == 200
-    assert minibatch_block((2, 5, 1), 200) == 200
-    assert minibatch_block((784, 100, 10), 1) == 1
+    assert minibatch_block((784, 100, 10), 1000) == BLOCK  # four blocks, as any batch past BLOCK
+    assert minibatch_block((20, 100, 1), 200) == BLOCK  # 2,201 parameters x 200: below SPLIT_WORK
+    assert minibatch_block((20, 64, 64, 1), 200) == BLOCK
+    assert minibatch_block((2, 5, 1), 1024) == BLOCK
+    assert minibatch_block((784, 100, 10), 20) == BLOCK  # 20 x 79,510 parameters: below SPLIT_WORK
 
 
 def test_cut_minibatches_follow_scikit_learn():
