@@ -129,11 +129,10 @@ def warm_up(X, Y, **settings):
     before it is timed: a two-iteration fit compiles the serial twin, and the parallel twin is
     compiled for the same signature (``fastnn.training.FasterTwin`` would only compile it in the
     background, during the timed fit)."""
-    from .kernels.train import gradient_descent, gradient_descent_parallel
+    from .precompile import compile_parallel_twins
 
     functional.fit(X, Y, iterations=2, **settings)
-    for signature in gradient_descent.signatures:
-        gradient_descent_parallel.compile(signature)
+    compile_parallel_twins()
 
 
 def compile_kernels(args):
