@@ -10,9 +10,10 @@ import numpy as np
 
 from . import validation
 from .init import INITS, initial_theta
+from .kernels import train
 from .kernels.activations import ACTIVATIONS
 from .kernels.losses import LOGISTIC
-from .kernels.network import Data, predict_output
+from .kernels.network import Data
 from .kernels.train import gradient_descent, gradient_descent_parallel, loss_grad, loss_grad_parallel
 from .layout import Layout, sizes_from_params
 from .training import FasterTwin, descend, full_batch, make_net, make_workspace
@@ -92,7 +93,7 @@ def predict_proba(X, params, activation="tanh", leak=0.01):
     theta, layout, net, X = _network(X, params, activation, leak)
     workspace = make_workspace(layout.sizes, X.shape[1], X.dtype, max_groups=1)
     out = np.empty((layout.sizes[-1], X.shape[1]), X.dtype)
-    predict_output(theta, net, X, out, workspace.A[0], workspace.D[0])
+    train.predict(theta, net, X, False, out, workspace)  # the estimators' prediction kernel, serial
     return out
 
 

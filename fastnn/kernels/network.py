@@ -127,12 +127,3 @@ def predict_block(theta, net, X, col, n, out, A, D, x_rows):
     for j in range(n_out):
         for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
             out[j, col + s] = A[row + j, s]
-
-
-@kernel(EXACT)
-def predict_output(theta, net, X, out, A, D):
-    """Output activations (probabilities) for every column of ``X`` into ``out`` (n_outputs, n)."""
-    n_samples = X.shape[1]
-    block = A.shape[1]
-    for col in range(0, n_samples, block):
-        predict_block(theta, net, X, col, min(block, n_samples - col), out, A, D, False)
