@@ -46,10 +46,10 @@ def _estimators(dtype):
                     model.fit(X, y, sample_weight=weights if options else None).predict(X)
 
 
-def compile_parallel_twins():
+def compile_parallel_twins(twins=TWINS):
     """Each parallel twin for every signature its serial twin has been compiled for: after a
     warm-up fit, so that a timed fit does not compile them in the background meanwhile."""
-    for serial, parallel in TWINS:
+    for serial, parallel in twins:
         for signature in serial.signatures:
             parallel.compile(signature)
 
@@ -62,7 +62,7 @@ def steps():
         yield f"MLPClassifier, MLPRegressor ({name})", lambda dtype=dtype: _estimators(dtype)
     for serial, parallel in TWINS:
         yield f"{parallel.__name__} ({len(serial.signatures)} signatures)", \
-            lambda serial=serial, parallel=parallel: [parallel.compile(s) for s in serial.signatures]
+            lambda pair=(serial, parallel): compile_parallel_twins([pair])
 
 
 def compile_all(progress=True):
