@@ -77,7 +77,8 @@ def sweep(args):
     """Seed 004's experiment: train a grid of configurations (the seed's grid unless --quick or the
     grid options say otherwise), write the table as CSV and a scatter plot as PNG, print the
     configuration seed 004's filter selects and its accuracy on fresh data."""
-    from .sweep import SEED_GRID, select, sweep as run_sweep
+    from .sweep import SEED_GRID, select
+    from .sweep import sweep as run_sweep
 
     X_train, Y_train, X_dev, Y_dev = moons_split(args)
     grid = dict(SEED_GRID, **(QUICK_GRID if args.quick else {}))

@@ -16,7 +16,7 @@ from .kernels.losses import LOGISTIC
 from .kernels.network import Data
 from .kernels.train import gradient_descent, gradient_descent_parallel, loss_grad, loss_grad_parallel
 from .layout import Layout, sizes_from_params
-from .training import FasterTwin, descend, full_batch, make_net, make_workspace
+from .training import FasterTwin, blas_threads, descend, full_batch, make_net, make_workspace
 
 
 def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init="small", seed=None,
@@ -60,7 +60,7 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init
     layout = Layout(args.sizes)
     theta = layout.from_dict(params, dtype) if params is not None else initial_theta(layout, init, seed, dtype)
     net, data, workspace = full_batch(args.X, args.Y, args.sizes, ACTIVATIONS[activation], args.leak, LOGISTIC, dtype)
-    run = FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: len(args[4]))
+    run = FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: len(args[4]), net=net)
     costs = np.empty(args.iterations)
     for first, stop in descend(run, theta, net, data, args.learning_rate, costs, workspace):
         for i in range(first, stop):
@@ -93,7 +93,8 @@ def predict_proba(X, params, activation="tanh", leak=0.01):
     theta, layout, net, X = _network(X, params, activation, leak)
     workspace = make_workspace(layout.sizes, X.shape[1], X.dtype, max_groups=1)
     out = np.empty((layout.sizes[-1], X.shape[1]), X.dtype)
-    train.predict(theta, net, X, False, out, workspace)  # the estimators' prediction kernel, serial
+    with blas_threads(net):
+        train.predict(theta, net, X, False, out, workspace)  # the estimators' prediction kernel, serial
     return out
 
 
@@ -108,7 +109,7 @@ def cost_and_gradients(X, Y, params, activation="tanh", leak=0.01):
     n_samples = X.shape[1]
     data = Data(X, Y, np.full(n_samples, 1.0 / n_samples, X.dtype))
     workspace = make_workspace(layout.sizes, n_samples, X.dtype)
-    run = FasterTwin(loss_grad, loss_grad_parallel, workspace, units=lambda args: 1)
+    run = FasterTwin(loss_grad, loss_grad_parallel, workspace, units=lambda args: 1, net=net)
     cost = run(theta, net, data, 0, n_samples, workspace)
     grads = {f"d{name}": value for name, value in layout.to_dict(workspace.grad).items()}
     return cost, grads

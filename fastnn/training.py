@@ -5,6 +5,7 @@ control back often enough for callbacks, progress reports and Ctrl-C (numba cann
 compiled loop, numba #5551), and rarely enough that this costs nothing.
 """
 import collections
+import contextlib
 import functools
 import threading
 import time
@@ -12,8 +13,10 @@ import time
 import numba
 import numba.np.ufunc.parallel
 import numpy as np
+import threadpoolctl
 
 from .kernels.network import Data, Net, Workspace
+from .kernels.products import uses_blas, wide_layers
 from .validation import diverged
 
 #: Samples per block: a block's activations stay in cache.
@@ -55,11 +58,19 @@ def make_workspace(sizes, n_samples, dtype, block=BLOCK, max_groups=MAX_GROUPS):
     return Workspace(
         A=np.zeros((groups, rows, block), dtype),
         D=np.zeros((groups, rows, block), dtype),
-        T=np.zeros((groups, 4, block), dtype),
+        T=np.zeros((groups, max([4, *sizes[1:-1]]), block), dtype),  # W^T delta of a layer (products.input_deltas)
         gpart=np.zeros((groups, n_params), dtype),
         lpart=np.zeros(groups, np.float64),
         grad=np.zeros(n_params, dtype),
     )
+
+
+def make_batch(sizes, batch_size, dtype):
+    """Buffers for one minibatch of the epoch kernel (``kernels.train.minibatch_epoch``): ``X``
+    sample-major (batch_size, n_features) when the first layer is wide (``kernels.products``:
+    BLAS reads its rows in place), else feature-major; ``Y`` feature-major; the sample weights."""
+    shape = (batch_size, sizes[0]) if wide_layers(sizes)[0] else (sizes[0], batch_size)
+    return Data(np.empty(shape, dtype), np.empty((sizes[-1], batch_size), dtype), np.empty(batch_size, dtype))
 
 
 #: The twin that lost is tried again every this many calls (the machine's load changes), if it
@@ -77,6 +88,9 @@ def parallel_pays(workspace):
     """Whether the parallel twin of a kernel can help: more than one group and more than one thread."""
     return workspace.gpart.shape[0] > 1 and numba.get_num_threads() > 1
 
+
+#: FasterTwin's per-unit seconds of (parallel, serial) twin, by (serial, parallel, workspace shape).
+_learned = {}
 
 _compiling = {}
 _compiling_lock = threading.Lock()
@@ -134,17 +148,23 @@ class FasterTwin:
     Both twins give the same bits (``fastnn.kernels.train``), so the choice only affects speed.
     On an idle machine the parallel twin wins; when other processes hold the cores, a parallel
     region waits at its barrier for a descheduled thread and can run 100x slower than the serial
-    twin. Each call is timed per unit of work (``units(args)``, e.g. the chunk's iterations).
+    twin. Each call is timed per unit of work (``units(args)``, e.g. the chunk's iterations), and
+    runs under ``blas_threads(net)``.
 
     The serial twin runs first. A parallel twin already compiled joins at once; otherwise it
     compiles in a background thread once the serial one has trained for ``PARALLEL_AFTER``
     seconds in this process (not counting first calls, which may compile), and joins when ready.
     From then on: the parallel twin, the serial one, again both, then the faster one, with the
-    other re-tried every ``RETRY_EVERY`` calls. Under numba's workqueue threading layer one thread
-    at a time runs a parallel twin; the others run the serial one meanwhile.
+    other re-tried every ``RETRY_EVERY`` calls. What a run learned is kept for the next one on the
+    same twins and workspace shapes, which starts on the faster twin: without it, a short fit (an
+    epoch per call, three epochs) would run a third of its calls on the slower twin, every time.
+    Under numba's workqueue threading layer one thread at a time runs a parallel twin; the others
+    run the serial one meanwhile.
     """
 
-    def __init__(self, serial, parallel, workspace, units, clock=time.perf_counter):
+    def __init__(self, serial, parallel, workspace, units, net=None, clock=time.perf_counter):
+        self.key = (serial, parallel, workspace.A.shape)
+        self.blas_threads = contextlib.nullcontext() if net is None else blas_threads(net)
         self.twins = (serial,)
         self.waiting = parallel if parallel_pays(workspace) else None
         self.units = units
@@ -164,7 +184,8 @@ class FasterTwin:
             choice, exclusive, twin = 1, False, self.twins[1]
         began = self.clock()
         try:
-            result = twin(*args)
+            with self.blas_threads:
+                result = twin(*args)
         finally:
             if exclusive:
                 _parallel_region.release()
@@ -177,6 +198,7 @@ class FasterTwin:
         else:
             self.parallel_calls += choice == 0
             self.calls += 1
+            _learned[self.key] = tuple(self.seconds_per_unit)
         return result
 
     def _admit(self, args):
@@ -185,6 +207,9 @@ class FasterTwin:
             self.twins = (self.waiting, self.twins[0])
             self.seconds_per_unit = [None, self.seconds_per_unit[0]]
             self.waiting = None
+            if None not in _learned.get(self.key, (None,)):
+                self.seconds_per_unit = list(_learned[self.key])
+                self.calls = 4  # past the alternation
         elif _serial_seconds[self.waiting] >= PARALLEL_AFTER:
             compile_in_background(self.waiting, args)
 
@@ -201,6 +226,48 @@ class FasterTwin:
                 return slower
             times[slower] /= 2
         return faster
+
+
+class _OneBlasThread:
+    """Context: BLAS runs on one thread while fastnn's kernels call it (``kernels.blas``).
+
+    fastnn splits a minibatch over numba's threads itself, in a fixed order; a threaded BLAS
+    under each of them would oversubscribe the cores and make the bits depend on BLAS's thread
+    count. Nested and concurrent uses (fits in several Python threads) share one limit, lifted when
+    the last of them leaves. ``threadpoolctl`` finds the BLAS libraries loaded when first used;
+    scipy's, the one the kernels call, is loaded first.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limiter = None
+
+    @functools.cached_property
+    def _controller(self):
+        import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS the kernels call)
+        return threadpoolctl.ThreadpoolController()
+
+    def __enter__(self):
+        with self._lock:
+            if self._users == 0:
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._users += 1
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                self._limiter.restore_original_limits()
+
+
+one_blas_thread = _OneBlasThread()
+
+
+def blas_threads(net):
+    """``one_blas_thread`` for a network whose products call BLAS, else nothing (the seeds'
+    networks never do, and setting BLAS's threads costs some 0.1 ms a call)."""
+    return one_blas_thread if uses_blas(net.sizes) else contextlib.nullcontext()
 
 
 def chunks(total, seconds=CHUNK_SECONDS):
@@ -237,7 +304,8 @@ def descend(run, theta, net, data, learning_rate, costs, workspace, start=0):
     rate = theta.dtype.type(learning_rate)
     for first, stop in chunks(len(costs) - start):
         first, stop = start + first, start + stop
-        done = run(theta, net, data, rate, costs[first:stop], workspace)
+        with blas_threads(net):
+            done = run(theta, net, data, rate, costs[first:stop], workspace)
         yield first, first + min(done + 1, stop - first)
         if done < stop - first:
             raise diverged(costs[first + done], first + done, learning_rate)

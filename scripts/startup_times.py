@@ -126,7 +126,7 @@ def main():
             print(label)
             profile(code)
         return
-    print(f"| first use in a new process | empty cache | warm cache |\n|---|---:|---:|")
+    print("| first use in a new process | empty cache | warm cache |\n|---|---:|---:|")
     for label, cold, warm in table(args.repeat):
         print(f"| {label} | {cold:.2f} s | {warm:.2f} s |")
     print(f"\n{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at the end")

@@ -11,7 +11,7 @@ from fastnn.kernels import losses, optimizers, train
 from fastnn.kernels.activations import ACTIVATIONS
 from fastnn.kernels.network import Data
 from fastnn.layout import Layout
-from fastnn.training import make_net, make_workspace
+from fastnn.training import make_batch, make_net, make_workspace
 
 from .test_output_kinds import targets
 
@@ -50,6 +50,11 @@ def reference_step(solver, params):
     return step
 
 
+def epoch_data(X, Y, w):
+    """The epoch kernel's ``data`` for feature-major ``X``: its ``X`` is sample-major."""
+    return Data(np.ascontiguousarray(X.T), Y, w)
+
+
 def run_epochs(kind, n_out, solver, batch_size, shuffle, epochs=3, hidden=(5,), activation="tanh", alpha=1e-3,
                kernel=train.minibatch_epoch, block=256):
     X, Y, w = problem(kind, n_out)
@@ -59,8 +64,8 @@ def run_epochs(kind, n_out, solver, batch_size, shuffle, epochs=3, hidden=(5,), 
     params = reference.initialize_parameters(sizes, "glorot", seed=1)
     theta = layout.from_dict(params, np.float64)
     net = make_net(sizes, ACTIVATIONS[activation], 0.01, losses.OUTPUTS[kind], np.dtype(np.float64))
-    data = Data(X, Y, w)
-    batches = Data(np.empty_like(X), np.empty_like(Y), np.empty_like(w)) if shuffle else data
+    data = epoch_data(X, Y, w)
+    batches = make_batch(sizes, batch_size, np.dtype(np.float64))
     workspace = make_workspace(sizes, batch_size, np.dtype(np.float64), block=block)
     opt = kernel_state(solver, layout.n_params)
     step = reference_step(solver, params)
@@ -70,8 +75,7 @@ def run_epochs(kind, n_out, solver, batch_size, shuffle, epochs=3, hidden=(5,), 
     for _ in range(epochs):
         if shuffle:
             rng.shuffle(order)
-        total, done = kernel(theta, net, data, order if shuffle else np.zeros(0, np.int64), batches, batch_size,
-                             alpha, 1.0, opt, workspace)
+        total, done = kernel(theta, net, data, order, batches, batch_size, alpha, 1.0, opt, workspace)
         assert done == n
         params, ref_loss = reference.minibatch_epoch(X, Y, w, params, order, batch_size, activation, kind, alpha, step)
         results.append((total / n, ref_loss, theta.copy(), layout.from_dict(params, np.float64)))
@@ -129,13 +133,13 @@ def test_stops_before_the_update_of_a_non_finite_batch():
     layout = Layout(sizes)
     theta = layout.from_dict(reference.initialize_parameters(sizes, "he", seed=0), np.float64)
     net = make_net(sizes, ACTIVATIONS["relu"], 0.01, losses.SQUARED_ERROR, np.dtype(np.float64))
-    data = Data(X, Y, w)
+    data = epoch_data(X, Y, w)
     workspace = make_workspace(sizes, 25, np.dtype(np.float64))
     opt = kernel_state("sgd", layout.n_params)
     before_third = theta.copy()
-    train.minibatch_epoch(before_third, net, Data(X[:, :50].copy(), Y[:, :50].copy(), w[:50].copy()),
-                          np.zeros(0, np.int64), Data(X[:, :50].copy(), Y[:, :50].copy(), w[:50].copy()), 25, 0.0,
-                          1.0, kernel_state("sgd", layout.n_params), workspace)
-    total, done = train.minibatch_epoch(theta, net, data, np.zeros(0, np.int64), data, 25, 0.0, 1.0, opt, workspace)
+    batch = make_batch(sizes, 25, np.dtype(np.float64))
+    train.minibatch_epoch(before_third, net, data, np.arange(50), batch, 25, 0.0, 1.0,
+                          kernel_state("sgd", layout.n_params), workspace)
+    total, done = train.minibatch_epoch(theta, net, data, np.arange(100), batch, 25, 0.0, 1.0, opt, workspace)
     assert done == 50 and np.isfinite(total)
     np.testing.assert_array_equal(theta, before_third)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn.kernels import activations, losses, network, options, rows, train
+from fastnn.kernels import activations, losses, options, rows
 
 jit_disabled = pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="no machine code")
 

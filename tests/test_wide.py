@@ -13,9 +13,9 @@ from fastnn.kernels import losses, products, rows, train
 from fastnn.kernels.activations import ACTIVATIONS
 from fastnn.kernels.network import Data
 from fastnn.layout import Layout
-from fastnn.training import BLOCK, make_net, make_workspace, minibatch_block
+from fastnn.training import BLOCK, make_batch, make_net, make_workspace, minibatch_block
 
-from .test_minibatch_epoch import kernel_state, reference_step
+from .test_minibatch_epoch import epoch_data, kernel_state, reference_step
 from .test_output_kinds import targets
 from .test_precision import uncached, vector_instructions
 
@@ -38,7 +38,8 @@ def run_epochs(shape, kernel, epochs, threads=None, dtype=np.float64, batch_size
     X, Y, w, sizes, params, net = problem(*shape, dtype=dtype)
     layout = Layout(sizes)
     theta = layout.from_dict(params, dtype)
-    batches = Data(np.empty_like(X), np.empty_like(Y), np.empty_like(w))
+    data = epoch_data(X, Y, w)
+    batches = make_batch(sizes, batch_size, np.dtype(dtype))
     ws = make_workspace(sizes, batch_size, np.dtype(dtype), block=batch_size // 2)
     assert ws.gpart.shape[0] == 2
     opt = kernel_state("adam", layout.n_params)
@@ -50,7 +51,7 @@ def run_epochs(shape, kernel, epochs, threads=None, dtype=np.float64, batch_size
     try:
         for _ in range(epochs):
             rng.shuffle(order)
-            total, done = kernel(theta, net, Data(X, Y, w), order, batches, batch_size, 1e-3, 1.0, opt, ws)
+            total, done = kernel(theta, net, data, order, batches, batch_size, 1e-3, 1.0, opt, ws)
             assert done == X.shape[1]
             losses_.append(total / X.shape[1])
     finally:

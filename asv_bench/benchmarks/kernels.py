@@ -7,6 +7,8 @@
   the update), serial and parallel twins.
 - ``Allocations``: numba runtime allocations per iteration of ``gradient_descent`` (should be 0).
 """
+import inspect
+
 import numpy as np
 
 from .common import DTYPES, LEARNING_RATE, by_profile, feature, hidden_sizes, moons, start
@@ -54,6 +56,11 @@ class Block:
         output_loss_delta(self.net.output, self.A, output_row(sizes), sizes[-1], self.data.Y, self.data.w, 0,
                           self.D, self.n)
         self.D_start = self.D.copy()
+        # since issue 9 both take ``x_rows`` (False here: feature-major data)
+        rows = (False,) if "x_rows" in inspect.signature(getattr(self.backward_block, "py_func",
+                                                                 self.backward_block)).parameters else ()
+        self.backward_args = (self.theta, self.net, self.data.X, 0) + rows + (self.A, self.D, self.T, self.grad, self.n)
+        self.block_args = (self.theta, self.net, self.data, 0, self.n) + rows + (self.A, self.D, self.T, self.grad)
         # the JIT warm for every kernel timed below
         self.time_forward_block(hidden, activation, dtype)
         self.time_backward_block(hidden, activation, dtype)
@@ -66,10 +73,10 @@ class Block:
         # backward_block turns D's hidden rows into deltas in place: start each call from the same D
         # (the copy of a few rows x BLOCK values is part of the time).
         np.copyto(self.D, self.D_start)
-        self.backward_block(self.theta, self.net, self.data.X, 0, self.A, self.D, self.T, self.grad, self.n)
+        self.backward_block(*self.backward_args)
 
     def time_block_loss_grad(self, hidden, activation, dtype):
-        self.block_loss_grad(self.theta, self.net, self.data, 0, self.n, self.A, self.D, self.T, self.grad)
+        self.block_loss_grad(*self.block_args)
 
 
 class Gradient:

@@ -29,10 +29,10 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ..kernels.network import Data
 from ..kernels.optimizers import regularized_gradient, squared_weights
 from ..kernels.train import loss_grad, loss_grad_parallel, minibatch_epoch, minibatch_epoch_parallel
-from ..training import FasterTwin, make_workspace, minibatch_block
+from ..training import FasterTwin, make_batch, make_workspace, minibatch_block
 from .callbacks import FitCallbacksMixin
 from .convert import SklearnConversionMixin
-from .network import HIDDEN_ACTIVATIONS, Network, feature_major
+from .network import HIDDEN_ACTIVATIONS, Network
 from .solvers import make_optimizer
 from .stopping import _StoppingRules, non_finite_weights
 
@@ -220,7 +220,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
         n_samples = X.shape[0]
         total_weight = float(n_samples if sample_weight is None else sample_weight.sum())
         workspace = make_workspace(network.sizes, n_samples, network.dtype)
-        run = FasterTwin(loss_grad, loss_grad_parallel, workspace, units=lambda args: 1)
+        run = FasterTwin(loss_grad, loss_grad_parallel, workspace, units=lambda args: 1, net=network.net)
         order = network.sklearn_order()
         theta = network.pack(self.coefs_, self.intercepts_)
         sizes, alpha, loss_scale = network.net.sizes, float(self.alpha), self._loss_scale()
@@ -262,16 +262,12 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
                 warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
-        data = network.data(X_train, y_train, sample_weight_train)
-        if self.shuffle:  # the epoch kernel gathers the shuffled samples into `batches`
-            sample_idx = np.arange(n_samples, dtype=int)
-            batches = Data(np.empty_like(data.X), np.empty_like(data.Y), np.empty_like(data.w))
-        else:
-            sample_idx = np.zeros(0, dtype=int)
-            batches = data
+        data = network.data(X_train, y_train, sample_weight_train, x_rows=True)
+        sample_idx = np.arange(n_samples, dtype=int)  # the epoch kernel copies each batch's samples into `batch`
+        batch = make_batch(network.sizes, batch_size, network.dtype)
         workspace = make_workspace(network.sizes, batch_size, network.dtype,
                                    block=minibatch_block(network.sizes, batch_size))
-        epoch = FasterTwin(minibatch_epoch, minibatch_epoch_parallel, workspace, units=lambda args: 1)
+        epoch = FasterTwin(minibatch_epoch, minibatch_epoch_parallel, workspace, units=lambda args: 1, net=network.net)
         alpha, loss_scale = float(self.alpha), self._loss_scale()
 
         try:
@@ -282,7 +278,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
                     # RandomState.shuffle and indexes sample_idx with it; shuffling sample_idx in place
                     # makes the same swaps from the same draws.
                     self._random_state.shuffle(sample_idx)
-                total, done = epoch(theta, network.net, data, sample_idx, batches, batch_size, alpha, loss_scale,
+                total, done = epoch(theta, network.net, data, sample_idx, batch, batch_size, alpha, loss_scale,
                                     self._optimizer.kernel_state(), workspace)
                 if done < n_samples:
                     self._diverged(done, n_samples)  # raises, or (early stopping) runs out max_iter

@@ -19,7 +19,7 @@ from collections import namedtuple
 from .activations import activate_row
 from .losses import output_activation, output_loss_delta
 from .options import EXACT, REDUCE, kernel
-from .products import forward_dots
+from .products import forward_dots, forward_product, input_deltas, weight_gradient, wide
 from .rows import add_row_dots, row_sum, weighted_row_sums
 
 #: What a kernel needs to know of a network: ``sizes`` (int64 array n_0..n_L), the hidden
@@ -31,8 +31,9 @@ Net = namedtuple("Net", "sizes activation leak output")
 Data = namedtuple("Data", "X Y w")
 
 #: Per-group buffers (group g uses index g of each): a block's activations ``A``, derivatives and
-#: deltas ``D``, four scratch rows ``T``; the group's gradient ``gpart`` and loss ``lpart``; and
-#: ``grad``, the gradient summed over groups.
+#: deltas ``D``, scratch rows ``T`` for a layer's ``W^T delta`` (at least four, one per unit of the
+#: widest hidden layer); the group's gradient ``gpart`` and loss ``lpart``; and ``grad``, the
+#: gradient summed over groups.
 Workspace = namedtuple("Workspace", "A D T gpart lpart grad")
 
 
@@ -58,7 +59,11 @@ def forward_block(theta, net, X, col, A, D, n, x_rows=False):
         n_in = sizes[layer - 1]
         n_out = sizes[layer]
         bias = p + n_out * n_in
-        if layer == 1 and x_rows:
+        if wide(n_in, n_out) and layer == 1:
+            forward_product(theta, p, n_in, n_out, X, col * n_in if x_rows else col, X.shape[1], x_rows, A, row, n)
+        elif wide(n_in, n_out):
+            forward_product(theta, p, n_in, n_out, A, prev * A.shape[1], A.shape[1], False, A, row, n)
+        elif layer == 1 and x_rows:
             forward_dots(theta, p, n_in, n_out, X, col, A, row, n)
         elif layer == 1:
             weighted_row_sums(theta, p, n_in, 1, bias, X, 0, col, n_in, A, row, n_out, n)
@@ -73,8 +78,9 @@ def forward_block(theta, net, X, col, A, D, n, x_rows=False):
 
 
 @kernel(EXACT)
-def backward_block(theta, net, X, col, A, D, T, grad, n):
-    """Backpropagate the block's output deltas (D's last rows) through layers L..1.
+def backward_block(theta, net, X, col, x_rows, A, D, T, grad, n):
+    """Backpropagate the block's output deltas (D's last rows) through layers L..1 (``X``
+    sample-major if ``x_rows``, which only a wide first layer takes).
 
     Adds each layer's ``dW = delta a_prev^T`` and ``db = sum(delta)`` over the block to ``grad``
     and turns D's hidden rows into deltas: ``delta_prev = (W^T delta) * f'(z_prev)``.
@@ -91,28 +97,27 @@ def backward_block(theta, net, X, col, A, D, T, grad, n):
         prev = row - n_in
         for j in range(n_out):
             grad[p + n_out * n_in + j] += row_sum(D, row + j, n)
-        if layer == 1:
+        if wide(n_in, n_out) and layer == 1:
+            weight_gradient(D, row, n_out, X, col * n_in if x_rows else col, X.shape[1], x_rows, n_in, grad, p, n)
+        elif wide(n_in, n_out):
+            weight_gradient(D, row, n_out, A, prev * A.shape[1], A.shape[1], False, n_in, grad, p, n)
+        elif layer == 1:
             add_row_dots(D, row, n_out, X, 0, col, n_in, grad, p, n_in, n)
         else:
             add_row_dots(D, row, n_out, A, prev, 0, n_in, grad, p, n_in, n)
         if layer > 1:
-            for k in range(0, n_in, 4):  # (W^T delta) for four units at a time, into T
-                m = min(4, n_in - k)
-                weighted_row_sums(theta, p + k, 1, n_in, -1, D, row, 0, n_out, T, 0, m, n)
-                for i in range(m):
-                    for s in range(n):
-                        D[prev + k + i, s] *= T[i, s]
+            input_deltas(theta, p, n_in, n_out, D, row, prev, T, n)
 
 
 @kernel(REDUCE)
-def block_loss_grad(theta, net, data, col, n, A, D, T, grad):
-    """Fused step for samples ``col .. col + n - 1``: forward, loss, backward. Returns the loss
-    and adds the gradient to ``grad``."""
+def block_loss_grad(theta, net, data, col, n, x_rows, A, D, T, grad):
+    """Fused step for samples ``col .. col + n - 1`` (``data.X`` sample-major if ``x_rows``, for a
+    wide first layer only): forward, loss, backward. Returns the loss and adds the gradient to ``grad``."""
     sizes = net.sizes
-    forward_block(theta, net, data.X, col, A, D, n, False)  # x_rows given: one signature for all callers
+    forward_block(theta, net, data.X, col, A, D, n, x_rows)
     row = output_row(sizes)
     loss = output_loss_delta(net.output, A, row, sizes[sizes.shape[0] - 1], data.Y, data.w, col, D, n)
-    backward_block(theta, net, data.X, col, A, D, T, grad, n)
+    backward_block(theta, net, data.X, col, x_rows, A, D, T, grad, n)
     return loss
 
 

@@ -13,6 +13,7 @@ from numba import prange
 from .network import block_loss_grad, predict_block
 from .optimizers import optimizer_step, regularized_gradient, squared_weights
 from .options import EXACT, kernel, serial_and_parallel
+from .products import wide
 
 
 @kernel(EXACT)
@@ -23,9 +24,9 @@ def n_groups(n_samples, block, max_groups):
 
 
 @kernel(EXACT)
-def group_loss_grad(g, groups, theta, net, data, start, stop, ws):
-    """Loss and gradient of group g's blocks of samples ``start .. stop - 1``, into ``ws.lpart[g]``
-    and ``ws.gpart[g]``."""
+def group_loss_grad(g, groups, theta, net, data, start, stop, x_rows, ws):
+    """Loss and gradient of group g's blocks of samples ``start .. stop - 1`` (``data.X``
+    sample-major if ``x_rows``), into ``ws.lpart[g]`` and ``ws.gpart[g]``."""
     block = ws.A.shape[2]
     n_blocks = (stop - start + block - 1) // block
     grad = ws.gpart[g]
@@ -34,7 +35,7 @@ def group_loss_grad(g, groups, theta, net, data, start, stop, ws):
     for b in range(g * n_blocks // groups, (g + 1) * n_blocks // groups):
         base = start + b * block
         n = min(block, stop - base)
-        loss += block_loss_grad(theta, net, data, base, n, ws.A[g], ws.D[g], ws.T[g], grad)
+        loss += block_loss_grad(theta, net, data, base, n, x_rows, ws.A[g], ws.D[g], ws.T[g], grad)
     ws.lpart[g] = loss
 
 
@@ -57,7 +58,7 @@ def _loss_grad(theta, net, data, start, stop, ws):
     """Loss of samples ``start .. stop - 1`` (weighted by ``data.w``); the gradient goes to ``ws.grad``."""
     groups = n_groups(stop - start, ws.A.shape[2], ws.gpart.shape[0])
     for g in prange(groups):
-        group_loss_grad(g, groups, theta, net, data, start, stop, ws)
+        group_loss_grad(g, groups, theta, net, data, start, stop, False, ws)
     return sum_groups(ws, groups)
 
 
@@ -73,7 +74,7 @@ def _gradient_descent(theta, net, data, learning_rate, costs, ws):
     grad = ws.grad
     for it in range(costs.shape[0]):
         for g in prange(groups):
-            group_loss_grad(g, groups, theta, net, data, 0, n_samples, ws)
+            group_loss_grad(g, groups, theta, net, data, 0, n_samples, False, ws)
         cost = sum_groups(ws, groups)
         costs[it] = cost
         if not np.isfinite(cost):
@@ -88,53 +89,66 @@ gradient_descent, gradient_descent_parallel = serial_and_parallel(_gradient_desc
 
 
 @kernel(EXACT)
-def gather_columns(data, order, out):
-    """``out`` = the samples ``order[0], order[1], ...`` of ``data``, as contiguous columns."""
+def gather_batch(data, order, start, stop, x_rows, batch):
+    """The samples ``order[start], ..., order[stop - 1]`` of ``data`` (whose ``X`` is sample-major)
+    into the first ``stop - start`` samples of ``batch``: its ``X`` sample-major too (a row copied
+    a sample) if ``x_rows``, else feature-major (a feature at a time: the seeds' two features cost
+    two vectorised gathers)."""
     X, Y, w = data
-    for k in range(X.shape[0]):
-        for j in range(order.shape[0]):
-            out.X[k, j] = X[k, order[j]]
+    if x_rows:
+        for j in range(start, stop):
+            row = order[j]
+            for k in range(X.shape[1]):
+                batch.X[j - start, k] = X[row, k]
+    else:
+        for k in range(X.shape[1]):
+            for j in range(start, stop):
+                batch.X[k, j - start] = X[order[j], k]
     for k in range(Y.shape[0]):
-        for j in range(order.shape[0]):
-            out.Y[k, j] = Y[k, order[j]]
-    for j in range(order.shape[0]):
-        out.w[j] = w[order[j]]
+        for j in range(start, stop):
+            batch.Y[k, j - start] = Y[k, order[j]]
+    for j in range(start, stop):
+        batch.w[j - start] = w[order[j]]
 
 
-def _minibatch_epoch(theta, net, data, order, batches, batch_size, alpha, loss_scale, opt, ws):
+def _minibatch_epoch(theta, net, data, order, batch, batch_size, alpha, loss_scale, opt, ws):
     """One epoch of minibatch training, scikit-learn's: each batch a fused forward, loss, backward,
     L2 penalty and optimizer update.
 
-    ``data.w`` holds raw sample weights (ones for none). If ``order`` is non-empty, the samples
-    ``order[0], order[1], ...`` of ``data`` are first copied into ``batches`` (buffers of data's
-    shapes), else ``batches`` is ``data`` itself; the batches are then its consecutive runs of
-    ``batch_size`` columns (the last may be shorter). A batch's loss is
-    ``loss_scale * sum(w loss) / sum(w) + alpha / 2 * |W|**2 / sum(w)`` and its gradient
-    ``(sum(w grad) + alpha W) / sum(w)`` (``fastnn.kernels.optimizers``).
+    ``data.X`` is sample-major (n_samples, n_features), as scikit-learn passes it; ``data.Y`` is
+    feature-major and ``data.w`` holds raw sample weights (ones for none). The batches are the
+    consecutive runs of ``batch_size`` samples of ``order`` (a permutation of the samples; the last
+    batch may be shorter), each copied into ``batch`` (buffers for ``batch_size`` samples,
+    ``training.make_batch``) before it trains: its samples are then contiguous and stay in cache,
+    and the data is never copied whole. A wide first layer reads the batch's rows in place (BLAS
+    takes them transposed); a narrow one gets it transposed, feature-major.
+    A batch's loss is ``loss_scale * sum(w loss) / sum(w) + alpha / 2 * |W|**2 / sum(w)`` and its
+    gradient ``(sum(w grad) + alpha W) / sum(w)`` (``fastnn.kernels.optimizers``).
 
     Returns ``(total, done)``: the batch losses summed with weights the batch sizes, and the number
     of samples trained on, ``n_samples`` unless a batch's loss was NaN or inf, where it stops
     before that batch's update.
     """
-    if order.shape[0] > 0:
-        gather_columns(data, order, batches)
-    n_samples = batches.X.shape[1]
+    n_samples = order.shape[0]
+    x_rows = wide(net.sizes[0], net.sizes[1])
     block = ws.A.shape[2]
     grad = ws.grad
     total = 0.0
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
-        groups = n_groups(stop - start, block, ws.gpart.shape[0])
+        n = stop - start
+        gather_batch(data, order, start, stop, x_rows, batch)
+        groups = n_groups(n, block, ws.gpart.shape[0])
         for g in prange(groups):
-            group_loss_grad(g, groups, theta, net, batches, start, stop, ws)
+            group_loss_grad(g, groups, theta, net, batch, 0, n, x_rows, ws)
         loss = sum_groups(ws, groups)
         weight = 0.0
-        for c in range(start, stop):
-            weight += batches.w[c]
+        for c in range(n):
+            weight += batch.w[c]
         loss = loss * loss_scale / weight + 0.5 * alpha * squared_weights(theta, net.sizes) / weight
         if not np.isfinite(loss):
             return total, start
-        total += loss * (stop - start)
+        total += loss * n
         regularized_gradient(theta, grad, net.sizes, alpha, weight)
         optimizer_step(theta, grad, opt)
     return total, n_samples
