@@ -60,7 +60,8 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init
     layout = Layout(args.sizes)
     theta = layout.from_dict(params, dtype) if params is not None else initial_theta(layout, init, seed, dtype)
     net, data, workspace = full_batch(args.X, args.Y, args.sizes, ACTIVATIONS[activation], args.leak, LOGISTIC, dtype)
-    run = FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: len(args[4]), net=net)
+    # no net: descend runs each chunk under blas_threads(net) already
+    run = FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: len(args[4]))
     costs = np.empty(args.iterations)
     for first, stop in descend(run, theta, net, data, args.learning_rate, costs, workspace):
         for i in range(first, stop):
