@@ -264,10 +264,11 @@ class _OneBlasThread:
 one_blas_thread = _OneBlasThread()
 
 
-def blas_threads(net):
-    """``one_blas_thread`` for a network whose products call BLAS, else nothing (the seeds'
-    networks never do, and setting BLAS's threads costs some 0.1 ms a call)."""
-    return one_blas_thread if uses_blas(net.sizes) else contextlib.nullcontext()
+def blas_threads(net, x_rows=False):
+    """``one_blas_thread`` for a network whose products call BLAS (a wide layer, or a first layer
+    that reads sample-major rows: ``x_rows``), else nothing (the seeds' networks never do, and
+    setting BLAS's threads costs some 0.1 ms a call)."""
+    return one_blas_thread if x_rows or uses_blas(net.sizes) else contextlib.nullcontext()
 
 
 def chunks(total, seconds=CHUNK_SECONDS):

@@ -1,7 +1,8 @@
 """Each training kernel alone, so that a regression in fit points at its kernel.
 
 - ``Block``: one block of samples (``fastnn.training.BLOCK``) through ``forward_block``,
-  ``backward_block``, and ``block_loss_grad`` (forward + loss + backward, fused).
+  ``backward_block``, and the fused step (forward + loss + backward: ``group_loss_grad`` over
+  a group of one block).
 - ``Gradient``: ``loss_grad`` over all samples (every block, the groups, their ordered sum) and
   ``gradient_descent`` (that plus the update ``theta -= rate * grad``: the difference of the two is
   the update), serial and parallel twins.
@@ -44,7 +45,7 @@ class Block:
         BLOCK = feature("fastnn.training", "BLOCK")
         self.forward_block = feature("fastnn.kernels.network", "forward_block")
         self.backward_block = feature("fastnn.kernels.network", "backward_block")
-        self.block_loss_grad = feature("fastnn.kernels.network", "block_loss_grad")
+        self.group_loss_grad = feature("fastnn.kernels.train", "group_loss_grad")
         output_row = feature("fastnn.kernels.network", "output_row")
         output_loss_delta = feature("fastnn.kernels.losses", "output_loss_delta")
         self.theta, self.net, self.data, ws = _problem(BLOCK, hidden, activation, dtype, block=BLOCK)
@@ -60,7 +61,7 @@ class Block:
         rows = (False,) if "x_rows" in inspect.signature(getattr(self.backward_block, "py_func",
                                                                  self.backward_block)).parameters else ()
         self.backward_args = (self.theta, self.net, self.data.X, 0) + rows + (self.A, self.D, self.T, self.grad, self.n)
-        self.block_args = (self.theta, self.net, self.data, 0, self.n) + rows + (self.A, self.D, self.T, self.grad)
+        self.step_args = (0, 1, self.theta, self.net, self.data, 0, self.n, False, ws)
         # the JIT warm for every kernel timed below
         self.time_forward_block(hidden, activation, dtype)
         self.time_backward_block(hidden, activation, dtype)
@@ -76,7 +77,7 @@ class Block:
         self.backward_block(*self.backward_args)
 
     def time_block_loss_grad(self, hidden, activation, dtype):
-        self.block_loss_grad(*self.block_args)
+        self.group_loss_grad(*self.step_args)
 
 
 class Gradient:

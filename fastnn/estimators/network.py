@@ -92,15 +92,15 @@ class Network:
                 run = predict_parallel
             else:
                 compile_in_background(predict_parallel, args)
-        with blas_threads(self.net):
+        with blas_threads(self.net, x_rows):
             run(*args)
         return np.ascontiguousarray(out.T)  # C order, as scikit-learn returns
 
     def predict_samples(self, theta, X):
         """:meth:`predict` for ``X`` as scikit-learn passes it (n_samples, n_features; dense or
         sparse). With ``ROWS_INPUT`` features or more, the first layer reads X's rows in place
-        (dot products along contiguous features); with fewer, such short dot products would waste
-        the vector lanes, and X is transposed to feature-major once (a small copy then)."""
+        (by BLAS, ``kernels.products``); with fewer, X is transposed to feature-major once (a small
+        copy then), for the row kernels, which a BLAS call's fixed cost would not beat."""
         if self.sizes[0] < ROWS_INPUT:
             return self.predict(theta, feature_major(X, self.dtype))
         return self.predict(theta, sample_major(X, self.dtype), x_rows=True)

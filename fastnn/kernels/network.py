@@ -17,9 +17,8 @@ Conventions shared by every kernel (``fastnn.layout`` is their Python mirror):
 from collections import namedtuple
 
 from .activations import activate_row
-from .losses import output_activation, output_loss_delta
-from .options import EXACT, REDUCE, kernel
-from .products import forward_dots, forward_product, input_deltas, weight_gradient, wide
+from .options import EXACT, kernel
+from .products import forward_product, input_deltas, weight_gradient, wide
 from .rows import add_row_dots, row_sum, weighted_row_sums
 
 #: What a kernel needs to know of a network: ``sizes`` (int64 array n_0..n_L), the hidden
@@ -59,12 +58,10 @@ def forward_block(theta, net, X, col, A, D, n, x_rows=False):
         n_in = sizes[layer - 1]
         n_out = sizes[layer]
         bias = p + n_out * n_in
-        if wide(n_in, n_out) and layer == 1:
+        if layer == 1 and (x_rows or wide(n_in, n_out)):
             forward_product(theta, p, n_in, n_out, X, col * n_in if x_rows else col, X.shape[1], x_rows, A, row, n)
         elif wide(n_in, n_out):
             forward_product(theta, p, n_in, n_out, A, prev * A.shape[1], A.shape[1], False, A, row, n)
-        elif layer == 1 and x_rows:
-            forward_dots(theta, p, n_in, n_out, X, col, A, row, n)
         elif layer == 1:
             weighted_row_sums(theta, p, n_in, 1, bias, X, 0, col, n_in, A, row, n_out, n)
         else:
@@ -107,28 +104,3 @@ def backward_block(theta, net, X, col, x_rows, A, D, T, grad, n):
             add_row_dots(D, row, n_out, A, prev, 0, n_in, grad, p, n_in, n)
         if layer > 1:
             input_deltas(theta, p, n_in, n_out, D, row, prev, T, n)
-
-
-@kernel(REDUCE)
-def block_loss_grad(theta, net, data, col, n, x_rows, A, D, T, grad):
-    """Fused step for samples ``col .. col + n - 1`` (``data.X`` sample-major if ``x_rows``, for a
-    wide first layer only): forward, loss, backward. Returns the loss and adds the gradient to ``grad``."""
-    sizes = net.sizes
-    forward_block(theta, net, data.X, col, A, D, n, x_rows)
-    row = output_row(sizes)
-    loss = output_loss_delta(net.output, A, row, sizes[sizes.shape[0] - 1], data.Y, data.w, col, D, n)
-    backward_block(theta, net, data.X, col, x_rows, A, D, T, grad, n)
-    return loss
-
-
-@kernel(EXACT)
-def predict_block(theta, net, X, col, n, out, A, D, x_rows):
-    """Output activations (probabilities) of samples ``col .. col + n - 1`` of ``X`` (sample-major
-    if ``x_rows``) into the same columns of ``out`` (n_outputs, n_samples)."""
-    n_out = out.shape[0]
-    row = output_row(net.sizes)
-    forward_block(theta, net, X, col, A, D, n, x_rows)
-    output_activation(net.output, A, row, n_out, n)
-    for j in range(n_out):
-        for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
-            out[j, col + s] = A[row + j, s]

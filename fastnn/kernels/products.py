@@ -10,12 +10,12 @@ always runs the same arithmetic.
 
 A prediction gets its input as scikit-learn passes it, one row per sample. Transposing it to
 the kernels' feature-major layout costs about as much as the whole forward pass of a wide network,
-so the first layer reads the rows in place: BLAS takes them transposed, and a narrow layer uses
-``forward_dots``, 4 x 4 tiles of dot products ``b_j + W[j, :] . x_s`` (``rows.add_row_dots``).
+so the first layer reads the rows in place, by BLAS (which takes them transposed) whatever its
+width.
 """
 from .blas import gemm
 from .options import EXACT, kernel
-from .rows import add_row_dots, weighted_row_sums
+from .rows import weighted_row_sums
 
 #: Fewest units on both sides of a layer for which its products run in BLAS.
 WIDE = 8
@@ -80,15 +80,3 @@ def input_deltas(theta, w_off, n_in, n_out, D, row, prev, T, n):
         for i in range(m):
             for s in range(n):
                 D[prev + k + i, s] *= T[i, s]
-
-
-@kernel(EXACT)
-def forward_dots(theta, w_off, n_in, n_out, XT, xt_row, A, row, n):
-    """``A[row + j, s] = b_j + W[j, :] . XT[xt_row + s, :]`` for j < n_out, s < n: ``W`` (n_out x
-    n_in at ``theta[w_off]``, then ``b``) times sample-major inputs, in 4 x 4 tiles of dots."""
-    W = theta[w_off:w_off + n_out * n_in].reshape((n_out, n_in))
-    bias = w_off + n_out * n_in
-    for j in range(n_out):
-        A[row + j, :n] = theta[bias + j]
-    block = A.shape[1]
-    add_row_dots(W, 0, n_out, XT, xt_row, 0, n, A.reshape(A.size), row * block, block, n_in)

@@ -10,7 +10,8 @@ twins of each driver (``options.serial_and_parallel``) give identical results to
 import numpy as np
 from numba import prange
 
-from .network import block_loss_grad, predict_block
+from .losses import output_activation, output_loss_delta
+from .network import backward_block, forward_block, output_row
 from .optimizers import optimizer_step, regularized_gradient, squared_weights
 from .options import EXACT, kernel, serial_and_parallel
 from .products import wide
@@ -25,17 +26,27 @@ def n_groups(n_samples, block, max_groups):
 
 @kernel(EXACT)
 def group_loss_grad(g, groups, theta, net, data, start, stop, x_rows, ws):
-    """Loss and gradient of group g's blocks of samples ``start .. stop - 1`` (``data.X``
-    sample-major if ``x_rows``), into ``ws.lpart[g]`` and ``ws.gpart[g]``."""
-    block = ws.A.shape[2]
+    """The fused step over group g's blocks of samples ``start .. stop - 1`` (``data.X``
+    sample-major if ``x_rows``, for a wide first layer only): for each block, forward, loss
+    (``data.w``-weighted) and backward. The loss goes to ``ws.lpart[g]``, the gradient to ``ws.gpart[g]``.
+
+    (The block loop and the step are one kernel, not two: every level of compiled calls makes
+    numba optimise and emit the whole tree below it again, a second of a first fit per level.)"""
+    sizes = net.sizes
+    row = output_row(sizes)
+    n_out = sizes[sizes.shape[0] - 1]
+    A, D, T = ws.A[g], ws.D[g], ws.T[g]
+    block = A.shape[1]
     n_blocks = (stop - start + block - 1) // block
     grad = ws.gpart[g]
     grad[:] = 0
     loss = 0.0
     for b in range(g * n_blocks // groups, (g + 1) * n_blocks // groups):
-        base = start + b * block
-        n = min(block, stop - base)
-        loss += block_loss_grad(theta, net, data, base, n, x_rows, ws.A[g], ws.D[g], ws.T[g], grad)
+        col = start + b * block
+        n = min(block, stop - col)
+        forward_block(theta, net, data.X, col, A, D, n, x_rows)
+        loss += output_loss_delta(net.output, A, row, n_out, data.Y, data.w, col, D, n)
+        backward_block(theta, net, data.X, col, x_rows, A, D, T, grad, n)
     ws.lpart[g] = loss
 
 
@@ -162,13 +173,21 @@ def _predict(theta, net, X, x_rows, out, ws):
     feature-major) into ``out`` (n_outputs, n), the blocks split into ``ws``'s groups (each
     sample's arithmetic is the same in any block: any split gives the same bits)."""
     n_samples = X.shape[0] if x_rows else X.shape[1]
+    n_out = out.shape[0]
+    row = output_row(net.sizes)
     block = ws.A.shape[2]
     n_blocks = (n_samples + block - 1) // block
     groups = min(n_blocks, ws.A.shape[0])
     for g in prange(groups):
+        A, D = ws.A[g], ws.D[g]
         for b in range(g * n_blocks // groups, (g + 1) * n_blocks // groups):
             col = b * block
-            predict_block(theta, net, X, col, min(block, n_samples - col), out, ws.A[g], ws.D[g], x_rows)
+            n = min(block, n_samples - col)
+            forward_block(theta, net, X, col, A, D, n, x_rows)
+            output_activation(net.output, A, row, n_out, n)
+            for j in range(n_out):
+                for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
+                    out[j, col + s] = A[row + j, s]
 
 
 predict, predict_parallel = serial_and_parallel(_predict)
