@@ -192,6 +192,13 @@ def compare(case, epochs, repeats):
     return {name: float(np.median(t)) for name, t in times.items()}, difference, curve[-1], models["fastnn"].n_iter_
 
 
+#: Seconds of rest before each timed prediction. After a threaded call, OpenBLAS keeps its worker
+#: threads spinning for about 0.1 s (and numba's OpenMP threads spin briefly too): a prediction
+#: timed right after the other library's would share the cores with them (fastnn's (p) then runs
+#: at its one-core speed, 1.8x slower). Each library is timed on cores the other has left.
+PAUSE = 0.25
+
+
 def compare_predict(case, repeats):
     """Median predict_proba seconds of scikit-learn and fastnn on the same weights, and the largest
     absolute difference of their probabilities."""
@@ -202,9 +209,11 @@ def compare_predict(case, repeats):
     ours.coefs_ = [c.copy() for c in theirs.coefs_]
     ours.intercepts_ = [b.copy() for b in theirs.intercepts_]
     ours.predict_proba(X[:100])  # compiles, or loads the kernels
+    compile_parallel_twins()  # else the parallel twin compiles in the background during the timed runs
     times = {"sklearn": [], "fastnn": []}
     for _ in range(repeats):
         for name, model in (("sklearn", theirs), ("fastnn", ours)):
+            time.sleep(PAUSE)
             times[name].append(timed(lambda: model.predict_proba(X)))
     difference = float(np.max(np.abs(ours.predict_proba(X) - theirs.predict_proba(X))))
     return {name: float(np.median(t)) for name, t in times.items()}, difference
