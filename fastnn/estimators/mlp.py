@@ -28,11 +28,11 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ..kernels.optimizers import regularized_gradient, squared_weights
 from ..kernels.train import loss_grad, loss_grad_parallel, minibatch_epoch, minibatch_epoch_parallel
+from ..solvers import make_optimizer
 from ..training import FasterTwin, make_batch, make_workspace, minibatch_block
 from .callbacks import FitCallbacksMixin
 from .convert import SklearnConversionMixin
 from .network import HIDDEN_ACTIVATIONS, Network
-from .solvers import make_optimizer
 from .stopping import _StoppingRules, non_finite_weights
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam"]
