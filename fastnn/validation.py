@@ -155,7 +155,7 @@ def optimizer_settings(optimizers, optimizer="gd", batch_size=None, shuffle=True
     """Checked ``OptimizerSettings``; ``optimizers`` is the table of valid optimizer names."""
     choice(optimizer, "optimizer", optimizers)
     if batch_size is not None:
-        if count(batch_size, "batch_size") < 1:
+        if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size < 1:
             raise ValueError(f"batch_size must be None (the full batch) or an int >= 1, got {batch_size!r}")
         if optimizer == "gd":
             raise ValueError("batch_size must be None for optimizer 'gd', full-batch gradient descent; "
