@@ -17,7 +17,8 @@ from .kernels.losses import LOGISTIC
 from .kernels.network import Data
 from .kernels.train import gradient_descent, gradient_descent_parallel, minibatch_epoch, minibatch_epoch_parallel
 from .solvers import optimizer
-from .training import FasterTwin, blas_threads, descend, full_batch, make_batch, make_net, make_workspace, minibatch_block
+from .training import (SPLIT_WORK, FasterTwin, blas_threads, descend, full_batch, make_batch, make_net, make_workspace,
+                       minibatch_block)
 
 
 def plain_gradient_descent(settings):
@@ -54,7 +55,10 @@ class Trainer:
         self.batch = make_batch(sizes, self.batch_size, dtype)
         self.workspace = make_workspace(sizes, self.batch_size, dtype, block=minibatch_block(sizes, self.batch_size))
         self.run = minibatch_epoch
-        if twins:
+        if twins and self.batch_size * theta.size >= SPLIT_WORK:
+            # Below SPLIT_WORK the parallel twin does not pay: a call per epoch leaves OpenMP's
+            # threads spinning between calls, which on a busy machine slowed the seeds' network's
+            # full-batch epochs from 45 to 141 us (scripts/seed_speed.py).
             self.run = FasterTwin(minibatch_epoch, minibatch_epoch_parallel, self.workspace, units=lambda args: 1)
         self.optimizer = optimizer(settings.optimizer, theta.size, dtype, learning_rate, settings.learning_rate_schedule,
                                    settings.power_t, settings.momentum, settings.beta_1, settings.beta_2,
