@@ -127,8 +127,8 @@ def test_same_bits_at_one_and_two_threads_serial_and_parallel(optimizer):
                 theta = initial_theta(layout, "he", rng, np.dtype(np.float64))
                 trainer = Trainer(X3, Y3, theta, layout.sizes, ACTIVATIONS["tanh"], 0.01, 0.05, settings, rng,
                                   twins=False)
-                assert trainer.workspace.gpart.shape[0] > 1
-                trainer.run = kernel
+                assert trainer.run.workspace.gpart.shape[0] > 1
+                trainer.run.run = kernel
                 costs = np.empty(4)
                 for _ in trainer.epochs(costs):
                     pass
