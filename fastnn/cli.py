@@ -29,19 +29,24 @@ def hidden_size(values):
 
 
 def train(args):
-    """Train one network on moons by full-batch gradient descent; print the cost as it goes, the
-    final cost, train and dev accuracy and the time; optionally save the parameters and plot."""
+    """Train one network on moons (by full-batch gradient descent unless --optimizer or --batch-size
+    say otherwise); print the cost as it goes, the final cost, train and dev accuracy and the time;
+    optionally save the parameters and plot."""
     X_train, Y_train, X_dev, Y_dev = moons_split(args)
     hidden = hidden_size(args.hidden)
-    print(f"fastnn train: hidden {hidden}, {args.activation}, lr {args.learning_rate}, {args.iterations:,} "
-          f"iterations, init {args.init} (seed {args.seed}); moons: {X_train.shape[1]} train, {X_dev.shape[1]} dev")
+    optimizer = args.optimizer or ("gd" if args.batch_size is None else "sgd")
+    batches = "full batch" if args.batch_size is None else f"batches of {args.batch_size}"
+    print(f"fastnn train: hidden {hidden}, {args.activation}, {optimizer} ({batches}), lr {args.learning_rate}, "
+          f"{args.iterations:,} iterations, init {args.init} (seed {args.seed}); "
+          f"moons: {X_train.shape[1]} train, {X_dev.shape[1]} dev")
     every = max(1, args.iterations // 10)
 
     def report(i, cost):
         if args.progress and (i % every == 0 or i == args.iterations - 1):
             print(f"  iteration {i:>9,}: cost {cost:.6f}", flush=True)
 
-    settings = dict(activation=args.activation, init=args.init, seed=args.seed, dtype=args.dtype)
+    settings = dict(activation=args.activation, init=args.init, seed=args.seed, dtype=args.dtype, optimizer=optimizer,
+                    batch_size=args.batch_size)
     warm_up(X_train, Y_train, learning_rate=args.learning_rate, hidden_size=hidden, **settings)
     began = time.perf_counter()
     params, costs = functional.fit(X_train, Y_train, args.learning_rate, hidden, args.iterations, callback=report,
@@ -56,7 +61,8 @@ def train(args):
         from .io import save
 
         save(args.save, params, dict(activation=args.activation, hidden_size=args.hidden, learning_rate=args.learning_rate,
-                                     iterations=args.iterations, init=args.init, seed=args.seed,
+                                     iterations=args.iterations, init=args.init, seed=args.seed, optimizer=optimizer,
+                                     batch_size=args.batch_size,
                                      train_accuracy=train_accuracy, dev_accuracy=dev_accuracy))
         print(f"saved the parameters to {args.save} (fastnn.load reads them)")
     if args.plot:
@@ -201,7 +207,10 @@ def build_parser():
                      help="hidden layer sizes: 5 is one layer of 5, '10 5' two layers, 0 none (default 5)")
     run.add_argument("--activation", default="tanh", help="tanh, sigmoid, relu, leaky_relu, arctan, identity (default tanh)")
     run.add_argument("--learning-rate", type=float, default=0.6, help="default 0.6")
-    run.add_argument("--iterations", type=int, default=10_000, help="default 10000")
+    run.add_argument("--iterations", type=int, default=10_000, help="epochs (default 10000)")
+    run.add_argument("--optimizer", help="gd (full-batch gradient descent), sgd, momentum, nesterov or adam "
+                                         "(default gd, or sgd with --batch-size)")
+    run.add_argument("--batch-size", type=int, metavar="N", help="samples per minibatch (default: the full batch)")
     run.add_argument("--init", default="small", help="small (randn x 0.01), he or glorot (default small)")
     run.add_argument("--save", metavar="PATH", help="save the parameters and settings (fastnn.save)")
     run.add_argument("--plot", metavar="PNG", help="draw the decision boundary on the training data")

@@ -3,25 +3,30 @@
 Arrays are in the seeds' layout: ``X`` is ``(n_features, n_samples)``, ``Y`` is ``(1, n_samples)``
 of 0/1 labels, ``params`` is the dict ``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}``. The network
 is a stack of dense layers with one hidden ``activation`` and a sigmoid output trained on binary
-cross-entropy by full-batch gradient descent; ``fastnn.reference`` is the same algorithm in plain
-NumPy, and the tests hold the two together.
+cross-entropy, by full-batch gradient descent or by minibatches and another optimizer
+(``fastnn.engine``); ``fastnn.reference`` is the same algorithm in plain NumPy, and the tests hold
+the two together.
 """
 import numpy as np
 
 from . import validation
-from .init import INITS, initial_theta
+from .engine import Trainer
+from .init import INITS, check_random_state, initial_theta
 from .kernels import train
 from .kernels.activations import ACTIVATIONS
 from .kernels.losses import LOGISTIC
 from .kernels.network import Data
-from .kernels.train import gradient_descent, gradient_descent_parallel, loss_grad, loss_grad_parallel
+from .kernels.optimizers import OPTIMIZERS
+from .kernels.train import loss_grad, loss_grad_parallel
 from .layout import Layout, sizes_from_params
-from .training import FasterTwin, blas_threads, descend, full_batch, make_net, make_workspace
+from .training import FasterTwin, blas_threads, make_net, make_workspace
 
 
-def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init="small", seed=None,
-        params=None, leak=0.01, dtype=None, print_cost=False, callback=None):
-    """Train a network by full-batch gradient descent; return ``(params, costs)``.
+def fit(X, Y, learning_rate, hidden_size, iterations, *, optimizer="gd", batch_size=None, shuffle=True, alpha=0.0,
+        momentum=0.9, beta_1=0.9, beta_2=0.999, epsilon=1e-8, learning_rate_schedule="constant", power_t=0.5,
+        activation="tanh", init="small", seed=None, params=None, leak=0.01, dtype=None, print_cost=False,
+        callback=None):
+    """Train a network, by default by the seeds' full-batch gradient descent; return ``(params, costs)``.
 
     Parameters
     ----------
@@ -29,13 +34,25 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init
     learning_rate : float > 0.
     hidden_size : int, tuple of ints, 0 or ().
         One hidden layer of that many units, one layer per entry, or none (logistic regression).
-    iterations : int >= 0.
+    iterations : int >= 0, epochs (a full-batch epoch is one step).
+    optimizer : {"gd", "sgd", "momentum", "nesterov", "adam"}
+        ``gd`` is full-batch gradient descent (the seeds'); ``sgd`` the same on minibatches;
+        ``momentum`` and ``nesterov`` add a velocity (``momentum``), scikit-learn's SGD; ``adam``
+        is scikit-learn's Adam (``beta_1``, ``beta_2``, ``epsilon``).
+    batch_size : None (the full batch) or int >= 1 (a larger one is the full batch); not for ``gd``.
+    shuffle : bool, reshuffle the samples before every epoch of minibatches (drawn from ``seed``).
+    alpha : float >= 0, L2 penalty ``alpha / 2 |W|**2 / batch size`` (biases unpenalised), as scikit-learn's.
+    momentum, beta_1, beta_2 : floats in [0, 1). epsilon : float > 0.
+    learning_rate_schedule : {"constant", "invscaling"}
+        ``invscaling``: epoch k (from 0) runs at ``learning_rate / (k n_samples + 1) ** power_t``,
+        scikit-learn's; Adam ignores it, as scikit-learn's does.
+    power_t : float >= 0.
     activation : {"tanh", "sigmoid", "relu", "leaky_relu", "arctan", "identity"}
         Hidden-layer activation; the output is always a sigmoid.
     init : {"small", "he", "glorot"}
         Weight draw: randn * 0.01 (seed 004), randn * sqrt(2 / fan_in) (seed 001), or Glorot
         uniform. Ignored when ``params`` is given.
-    seed : None, int or numpy.random.RandomState, for the initial weights.
+    seed : None, int or numpy.random.RandomState, for the initial weights, then the shuffles.
     params : dict, optional
         Initial parameters (the seeds' dict) instead of a fresh draw; never modified.
     leak : float >= 0, slope of leaky_relu for z < 0.
@@ -47,7 +64,8 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init
     Returns
     -------
     params : dict of the trained ``W1, b1, ...`` (new arrays of ``dtype``).
-    costs : float64 array of length ``iterations``; ``costs[i]`` is the cost before update i.
+    costs : float64 array of length ``iterations``; ``costs[i]`` is epoch i's mean minibatch cost
+        (L2 penalty included), for a full batch the cost before update i.
 
     Raises
     ------
@@ -56,14 +74,16 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init
     """
     args = validation.fit_arguments(X, Y, learning_rate, hidden_size, iterations, activation, ACTIVATIONS,
                                     init, INITS, leak, dtype, print_cost, callback)
+    settings = validation.optimizer_settings(OPTIMIZERS, optimizer, batch_size, shuffle, alpha, momentum, beta_1,
+                                             beta_2, epsilon, learning_rate_schedule, power_t)
     dtype = args.dtype
     layout = Layout(args.sizes)
-    theta = layout.from_dict(params, dtype) if params is not None else initial_theta(layout, init, seed, dtype)
-    net, data, workspace = full_batch(args.X, args.Y, args.sizes, ACTIVATIONS[activation], args.leak, LOGISTIC, dtype)
-    # no net: descend runs each chunk under blas_threads(net) already
-    run = FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: len(args[4]))
+    rng = check_random_state(seed)
+    theta = layout.from_dict(params, dtype) if params is not None else initial_theta(layout, init, rng, dtype)
+    trainer = Trainer(args.X, args.Y, theta, args.sizes, ACTIVATIONS[activation], args.leak, args.learning_rate,
+                      settings, rng)
     costs = np.empty(args.iterations)
-    for first, stop in descend(run, theta, net, data, args.learning_rate, costs, workspace):
+    for first, stop in trainer.epochs(costs):
         for i in range(first, stop):
             if print_cost and i % 1000 == 0:
                 print(f"Cost after iteration {i}: {costs[i]:f}")

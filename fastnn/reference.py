@@ -13,9 +13,10 @@ overflows ``exp``. This module imports NumPy only: its argument checks and weigh
 pass through the oracle too. A diverging run raises ``FloatingPointError`` (fastnn raises its
 subclass ``DivergenceError``).
 
-The last part is the oracle of fastnn's scikit-learn estimators: the other output kinds
-(``OUTPUTS``: softmax, identity and exp outputs with their losses), weighted losses and gradients,
-the L2 penalty, SGD and Adam steps, and an epoch of minibatch training.
+The last part is the oracle of minibatch training, for ``fit``'s other optimizers and for fastnn's
+scikit-learn estimators: the other output kinds (``OUTPUTS``: softmax, identity and exp outputs
+with their losses), weighted losses and gradients, the L2 penalty, SGD and Adam steps, and an
+epoch of minibatch training.
 """
 import numpy as np
 
@@ -151,14 +152,19 @@ OUTPUTS = {
 def initialize_parameters(sizes, init, seed, dtype=np.float64):
     """``{"W1", "b1", ...}`` for layer ``sizes``, weights drawn W1 first from RandomState(seed)
     (or from ``seed`` itself, a RandomState), in float64 and then cast."""
-    if not (seed is None or isinstance(seed, (int, np.integer, np.random.RandomState))) or isinstance(seed, bool):
-        raise ValueError(f"seed must be None, an int or a numpy.random.RandomState, got {seed!r}")
-    rng = seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(seed)
+    rng = random_state(seed)
     params = {}
     for l in range(1, len(sizes)):
         params[f"W{l}"] = INITS[init](rng, sizes[l], sizes[l - 1]).astype(dtype)
         params[f"b{l}"] = np.zeros((sizes[l], 1), dtype)
     return params
+
+
+def random_state(seed):
+    """A ``RandomState``: ``seed`` itself if it is one, else ``RandomState(seed)`` (None, an int)."""
+    if not (seed is None or isinstance(seed, (int, np.integer, np.random.RandomState))) or isinstance(seed, bool):
+        raise ValueError(f"seed must be None, an int or a numpy.random.RandomState, got {seed!r}")
+    return seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(seed)
 
 
 def forward(X, params, activation, leak=0.01, output="logistic"):
@@ -215,31 +221,72 @@ def predict_proba(X, params, activation="tanh", leak=0.01):
     return forward(X, params, activation, leak)[0]
 
 
-def fit(X, Y, learning_rate, hidden_size, iterations, *, activation="tanh", init="small", seed=None,
-        params=None, leak=0.01, dtype=None, print_cost=False, callback=None):
-    """Full-batch gradient descent, the seeds' loop; same signature and results as ``fastnn.fit``."""
+def fit(X, Y, learning_rate, hidden_size, iterations, *, optimizer="gd", batch_size=None, shuffle=True, alpha=0.0,
+        momentum=0.9, beta_1=0.9, beta_2=0.999, epsilon=1e-8, learning_rate_schedule="constant", power_t=0.5,
+        activation="tanh", init="small", seed=None, params=None, leak=0.01, dtype=None, print_cost=False,
+        callback=None):
+    """The seeds' loop of full-batch gradient descent, or epochs of minibatches with another
+    optimizer (``minibatch_epoch``); same signature and results as ``fastnn.fit``."""
     X, Y, sizes, dtype = checked_arguments(X, Y, learning_rate, hidden_size, iterations, activation, init, leak,
                                            dtype, print_cost, callback)
+    check_optimizer(optimizer, batch_size, shuffle, alpha, momentum, beta_1, beta_2, epsilon, learning_rate_schedule,
+                    power_t)
+    rng = random_state(seed)
     if params is None:
-        params = initialize_parameters(sizes, init, seed, dtype)
+        params = initialize_parameters(sizes, init, rng, dtype)
     else:
         params = checked_params(params, sizes, dtype)
-    learning_rate = dtype.type(learning_rate)
+    m = X.shape[1]
+    batch_size = m if batch_size is None else min(batch_size, m)
+    step = optimizer_step(optimizer, params, momentum, beta_1, beta_2, epsilon)
+    order = np.arange(m)
     costs = np.empty(iterations)
     for i in range(iterations):
-        A, cache = forward(X, params, activation, leak)
-        costs[i] = compute_cost(cache[-1][0], Y)
+        rate = learning_rate
+        if learning_rate_schedule == "invscaling" and optimizer != "adam":
+            rate = learning_rate / (i * m + 1) ** power_t  # scikit-learn's: after i * m samples
+        if optimizer == "gd" and alpha == 0:  # the seeds' iteration
+            A, cache = forward(X, params, activation, leak)
+            costs[i] = compute_cost(cache[-1][0], Y)
+            if np.isfinite(costs[i]):
+                params = update_parameters(params, backward(X, Y, params, cache, activation, leak), dtype.type(rate))
+        else:
+            if shuffle and batch_size < m:
+                rng.shuffle(order)
+            params, costs[i] = minibatch_epoch(X, Y, np.ones(m, dtype), params, order, batch_size, activation,
+                                               "logistic", alpha, lambda params, grads: step(params, grads, rate),
+                                               leak=leak)
         if print_cost and i % 1000 == 0:
             print(f"Cost after iteration {i}: {costs[i]:f}")
         if callback is not None:
             callback(i, costs[i])
         if not np.isfinite(costs[i]):
             raise FloatingPointError(f"training diverged: the cost is {costs[i]} at iteration {i}")
-        grads = backward(X, Y, params, cache, activation, leak)
-        params = update_parameters(params, grads, learning_rate)
     if not all(np.all(np.isfinite(value)) for value in params.values()):
         raise FloatingPointError("training diverged: the parameters contain NaN or inf")
     return params, costs
+
+
+def optimizer_step(name, params, momentum, beta_1, beta_2, epsilon):
+    """``step(params, grads, rate)``: one update by optimizer ``name`` (``OPTIMIZERS``), its state
+    (velocities, or Adam's moments and step count) kept from call to call."""
+    velocities = {key: np.zeros_like(value) for key, value in params.items()}
+    moments = {key: (np.zeros_like(value), np.zeros_like(value)) for key, value in params.items()}
+    t = [0]
+
+    def step(params, grads, rate):
+        if name in ("gd", "sgd"):
+            return update_parameters(params, grads, rate)
+        if name == "adam":
+            t[0] += 1
+            params, new_moments = adam_step(params, grads, moments, t[0], rate, beta_1, beta_2, epsilon)
+            moments.update(new_moments)
+            return params
+        params, new_velocities = sgd_step(params, grads, velocities, rate, momentum, name == "nesterov")
+        velocities.update(new_velocities)
+        return params
+
+    return step
 
 
 def _check(condition, message):
@@ -287,6 +334,23 @@ def checked_arguments(X, Y, learning_rate, hidden_size, iterations, activation, 
     _check(not isinstance(print_cost, (bool, np.bool_)), f"print_cost must be True or False, got {print_cost!r}")
     _check(callback is not None and not callable(callback), f"callback must be callable, got {callback!r}")
     return X, Y.astype(dtype), (X.shape[0],) + tuple(int(n) for n in hidden) + (1,), dtype
+
+
+def check_optimizer(optimizer, batch_size, shuffle, alpha, momentum, beta_1, beta_2, epsilon, learning_rate_schedule,
+                    power_t):
+    """A ValueError naming the first bad optimizer setting of ``fit``, if any."""
+    _check(not isinstance(optimizer, str) or optimizer not in OPTIMIZERS, f"unknown optimizer {optimizer!r}")
+    _check(batch_size is not None and not (_whole(batch_size) and batch_size >= 1),
+           f"batch_size must be None or an int >= 1, got {batch_size!r}")
+    _check(batch_size is not None and optimizer == "gd", "batch_size must be None for optimizer 'gd'")
+    _check(not isinstance(shuffle, (bool, np.bool_)), f"shuffle must be True or False, got {shuffle!r}")
+    _check(not _real(alpha) or alpha < 0, f"alpha must be a finite number >= 0, got {alpha!r}")
+    for name, value in (("momentum", momentum), ("beta_1", beta_1), ("beta_2", beta_2)):
+        _check(not _real(value) or not 0 <= value < 1, f"{name} must be a number in [0, 1), got {value!r}")
+    _check(not _real(epsilon) or epsilon <= 0, f"epsilon must be a finite number > 0, got {epsilon!r}")
+    _check(learning_rate_schedule not in ("constant", "invscaling"),
+           f"unknown learning_rate_schedule {learning_rate_schedule!r}")
+    _check(not _real(power_t) or power_t < 0, f"power_t must be a finite number >= 0, got {power_t!r}")
 
 
 def checked_params(params, sizes, dtype):
@@ -366,3 +430,10 @@ def minibatch_epoch(X, Y, w, params, order, batch_size, activation, output, alph
         total += (loss_scale * loss / weight + alpha / 2 * squared_weights(params) / weight) * len(batch)
         params = step(params, regularized_gradients(params, grads, alpha, weight))
     return params, total / len(order)
+
+
+#: optimizer name -> its update rule, the oracle of ``fastnn.kernels.optimizers.OPTIMIZERS``:
+#: ``gd`` (full batch) and ``sgd`` step down the gradient, ``momentum`` and ``nesterov`` keep a
+#: velocity, ``adam`` two moments.
+OPTIMIZERS = {"gd": update_parameters, "sgd": update_parameters, "momentum": sgd_step, "nesterov": sgd_step,
+              "adam": adam_step}

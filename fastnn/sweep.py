@@ -1,7 +1,7 @@
 """Hyper-parameter sweeps, seed 004's experiment: ``sweep`` trains a grid of networks, ``select`` filters it.
 
-A *run* is one (hidden size, activation, learning rate, init, seed). It trains once, to the largest
-iteration count, and records a row at every count of the grid on the way: the iterations of a
+A *run* is one (hidden size, activation, learning rate, init, seed, optimizer settings). It trains
+once (``fastnn.engine``, as ``fastnn.fit`` does), to the largest iteration count, and records a row at every count of the grid on the way: the iterations of a
 fit to ``k`` are the first ``k`` iterations of a fit to more, so the row for ``k`` holds exactly
 the ``params`` and ``costs`` that ``fastnn.fit`` gives for ``k`` (the tests check it bitwise), and
 seed 004's grid costs its 100,000-iteration runs only.
@@ -26,14 +26,13 @@ from collections import namedtuple
 import numpy as np
 
 from . import validation
+from .engine import Trainer, plain_gradient_descent
 from .errors import DivergenceError
 from .functional import accuracy, predict
-from .init import INITS, initial_theta
+from .init import INITS, check_random_state, initial_theta
 from .kernels.activations import ACTIVATIONS
-from .kernels.losses import LOGISTIC
-from .kernels.train import gradient_descent
+from .kernels.optimizers import OPTIMIZERS
 from .layout import Layout
-from .training import descend, full_batch
 
 #: Seed 004's grid: 7 hidden sizes x 3 activations x 5 learning rates = 105 runs, each recorded at
 #: 4 iteration counts (420 rows); weights drawn as seed 004 draws them (randn x 0.01, seed 0).
@@ -46,18 +45,25 @@ SEED_GRID = dict(
     seeds=(0,),
 )
 
+#: The optimizer's grid axes (``fastnn.fit``'s optimizer arguments, one list each) -> argument.
+OPTIMIZER_AXES = dict(optimizers="optimizer", batch_sizes="batch_size", shuffles="shuffle", alphas="alpha",
+                      momentums="momentum", beta_1s="beta_1", beta_2s="beta_2", epsilons="epsilon",
+                      learning_rate_schedules="learning_rate_schedule", power_ts="power_t")
+
 #: The table's columns that are plain values (what ``SweepTable.to_csv`` writes). ``time`` is the
 #: training time in seconds to reach ``iterations`` (the shared run's time at that checkpoint);
-#: accuracies are percentages; ``cost`` is ``costs[-1]``, the cost before the last update.
-COLUMNS = ("hidden_size", "activation", "learning_rate", "init", "seed", "iterations",
+#: accuracies are percentages; ``cost`` is ``costs[-1]``, the last epoch's cost (for ``gd``, the
+#: cost before the last update).
+COLUMNS = ("hidden_size", "activation", "learning_rate", "init", "seed", *OPTIMIZER_AXES.values(), "iterations",
            "train_accuracy", "dev_accuracy", "cost", "time", "diverged")
 
 #: Columns holding arrays: the trained ``params`` (the seeds' dict) and the ``costs`` of every
 #: iteration (a view into the run's costs); None in a diverged row.
 ARRAY_COLUMNS = ("params", "costs")
 
-#: One run of a sweep (every hyper-parameter but the iteration count).
-Run = namedtuple("Run", "hidden_size activation learning_rate init seed")
+#: One run of a sweep (every hyper-parameter but the iteration count); ``settings`` are its
+#: ``validation.OptimizerSettings``.
+Run = namedtuple("Run", "hidden_size activation learning_rate init seed settings")
 
 
 class SweepTable:
@@ -128,7 +134,9 @@ def _csv_value(value):
 def sweep(X_train, Y_train, X_dev, Y_dev, *, hidden_sizes=SEED_GRID["hidden_sizes"],
           activations=SEED_GRID["activations"], learning_rates=SEED_GRID["learning_rates"],
           iterations=SEED_GRID["iterations"], inits=SEED_GRID["inits"], seeds=SEED_GRID["seeds"],
-          leak=0.01, dtype=None, n_jobs=-1, progress=None):
+          optimizers=("gd",), batch_sizes=(None,), shuffles=(True,), alphas=(0.0,), momentums=(0.9,),
+          beta_1s=(0.9,), beta_2s=(0.999,), epsilons=(1e-8,), learning_rate_schedules=("constant",),
+          power_ts=(0.5,), leak=0.01, dtype=None, n_jobs=-1, progress=None):
     """Train every configuration of a grid; return a ``SweepTable``, one row per configuration and
     iteration count.
 
@@ -139,6 +147,10 @@ def sweep(X_train, Y_train, X_dev, Y_dev, *, hidden_sizes=SEED_GRID["hidden_size
         without repeats; the grid is their product (seed 004's grid by default). A hidden size is
         an int, a tuple (deeper network) or 0 (logistic regression); an iteration count is >= 1;
         seeds are ints, so that every run is reproducible.
+    optimizers, batch_sizes, shuffles, alphas, momentums, beta_1s, beta_2s, epsilons,
+        learning_rate_schedules, power_ts : grid axes of ``fastnn.fit``'s optimizer arguments
+        (one value each by default, ``fit``'s default). ``gd`` takes no batch size: a grid that
+        pairs them is refused.
     leak, dtype : as in ``fastnn.fit``.
     n_jobs : int, runs trained at once (joblib's meaning: -1 is every core, or every worker of a
         dask backend set with ``joblib.parallel_config(backend="dask")``).
@@ -162,6 +174,12 @@ def sweep(X_train, Y_train, X_dev, Y_dev, *, hidden_sizes=SEED_GRID["hidden_size
         _grid(inits, "inits", lambda i: _name(i, "init", INITS)),
         _grid(seeds, "seeds", _seed),
     ]
+    axes = dict(optimizers=optimizers, batch_sizes=batch_sizes, shuffles=shuffles, alphas=alphas, momentums=momentums,
+                beta_1s=beta_1s, beta_2s=beta_2s, epsilons=epsilons, learning_rate_schedules=learning_rate_schedules,
+                power_ts=power_ts)
+    settings = [validation.optimizer_settings(OPTIMIZERS, **dict(zip(OPTIMIZER_AXES.values(), values)))
+                for values in itertools.product(*(_grid(axes[axis], axis, _setting(name))
+                                                  for axis, name in OPTIMIZER_AXES.items()))]
     checkpoints = sorted(_grid(iterations, "iterations", _iteration_count))
     leak = validation.non_negative_number(leak, "leak")
     if not isinstance(n_jobs, numbers.Integral) or isinstance(n_jobs, bool) or n_jobs == 0:
@@ -171,7 +189,7 @@ def sweep(X_train, Y_train, X_dev, Y_dev, *, hidden_sizes=SEED_GRID["hidden_size
 
     from joblib import Parallel, delayed  # imported here: keeps ``import fastnn`` fast
 
-    runs = [Run(*values) for values in itertools.product(*grid)]  # the first list varies slowest
+    runs = [Run(*values) for values in itertools.product(*grid, settings)]  # the first list varies slowest
     sizes = [Layout((X_train.shape[0],) + validation.hidden_sizes(run.hidden_size) + (1,)).n_params for run in runs]
     largest_first = sorted(range(len(runs)), key=lambda i: -sizes[i])
     tasks = (delayed(_indexed_run)(i, runs[i], X_train, Y_train, X_dev, Y_dev, checkpoints, leak)
@@ -189,11 +207,13 @@ def train_run(run, X_train, Y_train, X_dev, Y_dev, checkpoints, leak):
     """Rows for one ``Run`` at each of the increasing iteration counts ``checkpoints``, from one
     training (checked arrays of one dtype). The unit of work of ``sweep``."""
     dtype = X_train.dtype
-    _warm_up(dtype.str)
+    _warm_up(dtype.str, plain_gradient_descent(run.settings))
     sizes = (X_train.shape[0],) + validation.hidden_sizes(run.hidden_size) + (1,)
     layout = Layout(sizes)
-    theta = initial_theta(layout, run.init, run.seed, dtype)
-    net, data, workspace = full_batch(X_train, Y_train, sizes, ACTIVATIONS[run.activation], leak, LOGISTIC, dtype)
+    rng = check_random_state(run.seed)
+    theta = initial_theta(layout, run.init, rng, dtype)
+    trainer = Trainer(X_train, Y_train, theta, sizes, ACTIVATIONS[run.activation], leak, run.learning_rate,
+                      run.settings, rng, twins=False)
     costs = np.empty(checkpoints[-1])
     rows = []
     elapsed = 0.0
@@ -201,7 +221,7 @@ def train_run(run, X_train, Y_train, X_dev, Y_dev, checkpoints, leak):
     for count in checkpoints:
         began = time.perf_counter()
         try:
-            for _ in descend(gradient_descent, theta, net, data, run.learning_rate, costs[:count], workspace, done):
+            for _ in trainer.epochs(costs[:count], done):
                 pass
             validation.check_finite_parameters([theta])
         except DivergenceError:
@@ -220,12 +240,16 @@ def train_run(run, X_train, Y_train, X_dev, Y_dev, checkpoints, leak):
 
 
 @functools.lru_cache(maxsize=None)
-def _warm_up(dtype):
-    """Load (or compile) the kernels a run calls, once per process and dtype, so that the first
-    run's ``time`` is training time only."""
+def _warm_up(dtype, gradient_descent):
+    """Load (or compile) the kernels a run calls (the dedicated gradient-descent loop, or the
+    epoch of minibatches), once per process, dtype and engine, so that the first run's ``time``
+    is training time only."""
     X = np.zeros((1, 2), dtype)
-    net, data, workspace = full_batch(X, X, (1, 1, 1), ACTIVATIONS["tanh"], 0.0, LOGISTIC, X.dtype)
-    gradient_descent(np.zeros(4, dtype), net, data, X.dtype.type(0.1), np.empty(1), workspace)
+    settings = validation.OptimizerSettings("gd" if gradient_descent else "sgd")
+    trainer = Trainer(X, X, np.zeros(4, dtype), (1, 1, 1), ACTIVATIONS["tanh"], 0.0, 0.1, settings,
+                      np.random.RandomState(0), twins=False)
+    for _ in trainer.epochs(np.empty(1)):
+        pass
     predict(X, {"W1": np.zeros((1, 1), dtype), "b1": np.zeros((1, 1), dtype)})
 
 
@@ -248,8 +272,9 @@ def select(table, min_accuracy=95, max_gap=1):
 
 def _row(run, count, train_accuracy, dev_accuracy, cost, elapsed, diverged, params, costs):
     return dict(hidden_size=run.hidden_size, activation=run.activation, learning_rate=run.learning_rate,
-                init=run.init, seed=run.seed, iterations=count, train_accuracy=train_accuracy,
-                dev_accuracy=dev_accuracy, cost=cost, time=elapsed, diverged=diverged, params=params, costs=costs)
+                init=run.init, seed=run.seed, **run.settings._asdict(), iterations=count,
+                train_accuracy=train_accuracy, dev_accuracy=dev_accuracy, cost=cost, time=elapsed, diverged=diverged,
+                params=params, costs=costs)
 
 
 def _indexed_run(index, *args):
@@ -297,6 +322,11 @@ def _grid(values, name, check):
 def _name(value, name, table):
     validation.choice(value, name, table)
     return value
+
+
+def _setting(name):
+    """The check of one optimizer argument, as ``fastnn.fit`` checks it (a batch size as for ``sgd``)."""
+    return lambda value: getattr(validation.optimizer_settings(OPTIMIZERS, **{"optimizer": "sgd", name: value}), name)
 
 
 def _hidden_size(value):

@@ -132,6 +132,44 @@ def fit_arguments(X, Y, learning_rate, hidden_size, iterations, activation, acti
                         leak=non_negative_number(leak, "leak"), dtype=dtype)
 
 
+#: The optimizer settings of a seed-style fit (``fastnn.fit``, ``fastnn.sweep``), checked; the
+#: defaults are ``fastnn.fit``'s. ``batch_size`` None is the full batch.
+OptimizerSettings = namedtuple("OptimizerSettings", "optimizer batch_size shuffle alpha momentum beta_1 beta_2 epsilon "
+                               "learning_rate_schedule power_t",
+                               defaults=("gd", None, True, 0.0, 0.9, 0.9, 0.999, 1e-8, "constant", 0.5))
+
+#: Learning-rate schedules, scikit-learn's meaning: ``constant``, or ``invscaling``, the rate of an
+#: epoch ``learning_rate / (t + 1) ** power_t`` after t samples.
+SCHEDULES = dict.fromkeys(("constant", "invscaling"))
+
+
+def fraction(value, name):
+    """``value`` as a float in [0, 1)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def optimizer_settings(optimizers, optimizer="gd", batch_size=None, shuffle=True, alpha=0.0, momentum=0.9,
+                       beta_1=0.9, beta_2=0.999, epsilon=1e-8, learning_rate_schedule="constant", power_t=0.5):
+    """Checked ``OptimizerSettings``; ``optimizers`` is the table of valid optimizer names."""
+    choice(optimizer, "optimizer", optimizers)
+    if batch_size is not None:
+        if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(f"batch_size must be None (the full batch) or an int >= 1, got {batch_size!r}")
+        if optimizer == "gd":
+            raise ValueError("batch_size must be None for optimizer 'gd', full-batch gradient descent; "
+                             "minibatches without momentum are optimizer='sgd'")
+        batch_size = int(batch_size)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
+    choice(learning_rate_schedule, "learning_rate_schedule", SCHEDULES)
+    return OptimizerSettings(optimizer, batch_size, bool(shuffle), non_negative_number(alpha, "alpha"),
+                             fraction(momentum, "momentum"), fraction(beta_1, "beta_1"), fraction(beta_2, "beta_2"),
+                             positive_number(epsilon, "epsilon"), learning_rate_schedule,
+                             non_negative_number(power_t, "power_t"))
+
+
 def check_finite_parameters(params):
     """Raise DivergenceError if training left a NaN or inf in ``params`` (arrays)."""
     if not all(np.all(np.isfinite(p)) for p in params):

@@ -56,6 +56,21 @@ def test_train_deeper_network_float32_quietly():
     assert not re.search(r"^ +iteration", done.stdout, re.MULTILINE)
 
 
+def test_train_with_an_optimizer_and_minibatches(tmp_path):
+    done = fastnn_command("train", "--samples", 300, "--iterations", 30, "--hidden", 4, "--learning-rate", 0.01,
+                          "--optimizer", "adam", "--batch-size", 32, "--seed", 1, "--save", tmp_path / "m.npz")
+    assert done.returncode == 0, done.stderr
+    assert "adam (batches of 32)" in done.stdout
+    X, Y = fastnn.datasets.moons(n_samples=300, noise=0.25, seed=1)
+    params, costs = fastnn.fit(X[:, :240], Y[:, :240], 0.01, 4, 30, optimizer="adam", batch_size=32, seed=1)
+    assert float(re.search(r"final cost ([\d.]+)", done.stdout).group(1)) == pytest.approx(costs[-1], abs=1e-6)
+    saved, meta = fastnn.load(tmp_path / "m.npz")
+    assert all(np.array_equal(saved[k], params[k]) for k in params)
+    assert meta["optimizer"] == "adam" and meta["batch_size"] == 32
+    minibatches = fastnn_command("train", "--samples", 300, "--iterations", 3, "--batch-size", 50, "--no-progress")
+    assert minibatches.returncode == 0 and "sgd (batches of 50)" in minibatches.stdout
+
+
 def test_sweep_writes_csv_png_and_prints_the_selection(tmp_path):
     needs_matplotlib()
     done = fastnn_command("sweep", "--samples", 300, "--hidden-sizes", 2, 4, "--activations", "tanh",
@@ -121,7 +136,8 @@ def test_compile_runs_every_step_and_leaves_every_twin_compiled():
 
 @pytest.mark.parametrize("command, options", [
     ([], ["train", "sweep", "demo", "compile"]),
-    (["train"], ["--hidden", "--activation", "--learning-rate", "--iterations", "--seed", "--save", "--plot"]),
+    (["train"], ["--hidden", "--activation", "--learning-rate", "--iterations", "--seed", "--save", "--plot",
+                  "--optimizer", "--batch-size"]),
     (["sweep"], ["--quick", "--jobs", "--csv", "--png", "--min-accuracy", "--max-gap"]),
     (["demo"], ["--samples", "--iterations", "--reference-iterations"]),
 ])
@@ -133,6 +149,9 @@ def test_help(command, options):
 @pytest.mark.parametrize("args, code, message", [
     (["train", "--learning-rate", "-1"], 2, "learning_rate must be a finite number > 0"),
     (["train", "--activation", "softsign"], 2, "unknown activation 'softsign'"),
+    (["train", "--optimizer", "rmsprop"], 2, "unknown optimizer 'rmsprop'"),
+    (["train", "--batch-size", "0"], 2, "batch_size must be None (the full batch) or an int >= 1"),
+    (["train", "--optimizer", "gd", "--batch-size", "8"], 2, "batch_size must be None for optimizer 'gd'"),
     (["train", "--dev-fraction", "1.5"], 2, "--dev-fraction must be between 0 and 1"),
     (["sweep", "--activations", "tanh", "softsign"], 2, "unknown activation 'softsign'"),
     (["sweep", "--learning-rates", "0"], 2, "learning rate must be a finite number > 0"),

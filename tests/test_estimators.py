@@ -218,9 +218,9 @@ def test_convergence_warning(solver):
 
 def test_keyboard_interrupt_keeps_the_partial_model(monkeypatch):
     """As in scikit-learn: Ctrl-C between epochs warns and keeps the weights trained so far."""
-    from fastnn.estimators import mlp
+    from fastnn import engine  # the estimators' epochs run engine.Epochs
 
-    calls, epoch = [], mlp.minibatch_epoch
+    calls, epoch = [], engine.minibatch_epoch
 
     def interrupted_on_the_third_epoch(*args):
         calls.append(1)
@@ -228,7 +228,7 @@ def test_keyboard_interrupt_keeps_the_partial_model(monkeypatch):
             raise KeyboardInterrupt
         return epoch(*args)
 
-    monkeypatch.setattr(mlp, "minibatch_epoch", interrupted_on_the_third_epoch)
+    monkeypatch.setattr(engine, "minibatch_epoch", interrupted_on_the_third_epoch)
     with pytest.warns(UserWarning, match="interrupted by user"):
         model = fastnn.MLPClassifier((5,), max_iter=10, random_state=0).fit(X_CLS, Y_CLS)
     reference = quiet_fit(fastnn.MLPClassifier((5,), max_iter=2, random_state=0), X_CLS, Y_CLS)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn.sweep import COLUMNS, SEED_GRID, SweepTable
+from fastnn.sweep import COLUMNS, OPTIMIZER_AXES, SEED_GRID, SweepTable
+from fastnn.validation import OptimizerSettings
 
 from .conftest import moons
 
@@ -47,6 +48,7 @@ def test_rows_in_grid_order_one_per_configuration_and_count(table):
                 for r in GRID["learning_rates"] for n in sorted(GRID["iterations"])]
     assert [(row["hidden_size"], row["activation"], row["learning_rate"], row["iterations"]) for row in table] == expected
     assert all(row["init"] == "he" and row["seed"] == 1 and not row["diverged"] for row in table)
+    assert all(row["optimizer"] == "gd" and row["batch_size"] is None and row["alpha"] == 0.0 for row in table)
 
 
 def test_every_row_equals_fit(table):
@@ -60,6 +62,22 @@ def test_every_row_equals_fit(table):
         assert row["train_accuracy"] == fastnn.accuracy(Y_TRAIN, fastnn.predict(X_TRAIN, params, row["activation"]))
         assert row["dev_accuracy"] == fastnn.accuracy(Y_DEV, fastnn.predict(X_DEV, params, row["activation"]))
         assert row["time"] > 0
+
+
+def test_optimizer_axes_give_rows_equal_to_fit():
+    """The optimizer's arguments are grid axes; each row is what fit gives with those arguments."""
+    axes = dict(optimizers=["sgd", "adam"], batch_sizes=[None, 32], alphas=[0.0, 1e-3],
+                learning_rate_schedules=["constant", "invscaling"])
+    table = fastnn.sweep(*DATA, hidden_sizes=[3], activations=["tanh"], learning_rates=[0.05], iterations=[4, 15],
+                         seeds=[2], n_jobs=2, progress=False, **axes)
+    assert len(table) == 2 * 2 * 2 * 2 * 2
+    assert {(row["optimizer"], row["batch_size"], row["alpha"], row["learning_rate_schedule"]) for row in table} == {
+        (o, b, a, s) for o in axes["optimizers"] for b in axes["batch_sizes"] for a in axes["alphas"]
+        for s in axes["learning_rate_schedules"]}
+    for row in table:
+        settings = {name: row[name] for name in OPTIMIZER_AXES.values()}
+        params, costs = fastnn.fit(X_TRAIN, Y_TRAIN, 0.05, 3, row["iterations"], seed=2, **settings)
+        assert not row["diverged"] and same_bits(row["params"], params) and np.array_equal(row["costs"], costs)
 
 
 def test_times_grow_along_a_run(table):
@@ -154,6 +172,14 @@ def test_rows_before_the_divergence_are_kept():
     (dict(n_jobs=0), "n_jobs must be a non-zero int"),
     (dict(progress="yes"), "progress must be None, True or False"),
     (dict(dtype=np.int32), "dtype must be float64 or float32"),
+    (dict(optimizers=["rmsprop"]), "unknown optimizer 'rmsprop'"),
+    (dict(optimizers=[]), "optimizers is empty"),
+    (dict(optimizers=["sgd"], batch_sizes=[0]), "batch_size must be None"),
+    (dict(optimizers=["gd", "sgd"], batch_sizes=[None, 16]), "batch_size must be None for optimizer 'gd'"),
+    (dict(alphas=[-1.0]), "alpha must be a finite number >= 0"),
+    (dict(momentums=[1.0]), r"momentum must be a number in \[0, 1\)"),
+    (dict(learning_rate_schedules=["adaptive"]), "unknown learning_rate_schedule 'adaptive'"),
+    (dict(batch_sizes=[None, None]), "batch_sizes repeats a value"),
 ])
 def test_bad_input_is_a_value_error(change, message):
     arguments = dict(GRID, progress=False)
@@ -188,7 +214,8 @@ def test_numpy_arrays_as_grids_as_the_seed_writes_them():
 
 
 def fake_row(train, dev, seconds, diverged=False, **extra):
-    row = dict(hidden_size=1, activation="tanh", learning_rate=0.1, init="small", seed=0, iterations=10,
+    row = dict(hidden_size=1, activation="tanh", learning_rate=0.1, init="small", seed=0,
+               **OptimizerSettings()._asdict(), iterations=10,
                train_accuracy=train, dev_accuracy=dev, cost=0.1, time=seconds, diverged=diverged, params=None, costs=None)
     row.update(extra)
     return row

@@ -18,8 +18,8 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
+from ..solvers import AdamOptimizer, SGDOptimizer, make_optimizer
 from .network import Network
-from .solvers import AdamOptimizer, SGDOptimizer, make_optimizer
 
 #: Fitted attributes copied as they are (deep copies), where the model has them.
 FITTED_ATTRIBUTES = ("coefs_", "intercepts_", "n_layers_", "n_outputs_", "out_activation_", "n_iter_", "t_", "loss_",

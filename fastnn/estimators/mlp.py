@@ -27,12 +27,13 @@ from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..kernels.optimizers import regularized_gradient, squared_weights
-from ..kernels.train import loss_grad, loss_grad_parallel, minibatch_epoch, minibatch_epoch_parallel
-from ..training import FasterTwin, make_batch, make_workspace, minibatch_block
+from ..engine import Epochs
+from ..kernels.train import loss_grad, loss_grad_parallel
+from ..solvers import make_optimizer
+from ..training import FasterTwin, make_workspace
 from .callbacks import FitCallbacksMixin
 from .convert import SklearnConversionMixin
 from .network import HIDDEN_ACTIVATIONS, Network
-from .solvers import make_optimizer
 from .stopping import _StoppingRules, non_finite_weights
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam"]
@@ -262,11 +263,8 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
         data = network.data(X_train, y_train, sample_weight_train, x_rows=True)
-        sample_idx = np.arange(n_samples, dtype=int)  # the epoch kernel copies each batch's samples into `batch`
-        batch = make_batch(network.sizes, batch_size, network.dtype)
-        workspace = make_workspace(network.sizes, batch_size, network.dtype,
-                                   block=minibatch_block(network.sizes, batch_size))
-        epoch = FasterTwin(minibatch_epoch, minibatch_epoch_parallel, workspace, units=lambda args: 1, net=network.net)
+        sample_idx = np.arange(n_samples, dtype=int)  # the epoch kernel copies each batch's samples into its buffers
+        epoch = Epochs(network.net, network.sizes, data, batch_size, network.dtype, twins=True)
         alpha, loss_scale = float(self.alpha), self._loss_scale()
 
         try:
@@ -277,8 +275,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
                     # RandomState.shuffle and indexes sample_idx with it; shuffling sample_idx in place
                     # makes the same swaps from the same draws.
                     self._random_state.shuffle(sample_idx)
-                total, done = epoch(theta, network.net, data, sample_idx, batch, batch_size, alpha, loss_scale,
-                                    self._optimizer.kernel_state(), workspace)
+                total, done = epoch(theta, sample_idx, alpha, loss_scale, self._optimizer)
                 if done < n_samples:
                     self._diverged(done, n_samples)  # raises, or (early stopping) runs out max_iter
                     break

@@ -10,7 +10,7 @@ import numba
 import numpy as np
 import scipy.sparse
 
-from ..kernels.activations import ACTIVATIONS
+from ..kernels.activations import ACTIVATIONS, SKLEARN_NAMES
 from ..kernels.losses import BINARY_LOG_LOSS, LOG_LOSS, POISSON, SQUARED_ERROR
 from ..kernels.network import Data
 from ..kernels.train import predict, predict_parallel
@@ -18,14 +18,7 @@ from ..layout import Layout
 from ..training import blas_threads, compile_in_background, compiled, make_net, make_workspace
 
 #: scikit-learn's hidden activation names (plus fastnn's own) -> kernel codes.
-HIDDEN_ACTIVATIONS = {
-    "identity": ACTIVATIONS["identity"],
-    "logistic": ACTIVATIONS["sigmoid"],
-    "tanh": ACTIVATIONS["tanh"],
-    "relu": ACTIVATIONS["relu"],
-    "leaky_relu": ACTIVATIONS["leaky_relu"],
-    "arctan": ACTIVATIONS["arctan"],
-}
+HIDDEN_ACTIVATIONS = {SKLEARN_NAMES.get(name, name): code for name, code in ACTIVATIONS.items()}
 
 #: Slope of ``leaky_relu`` for negative inputs (the functional API's default).
 LEAK = 0.01

@@ -2,7 +2,8 @@
 
 A kernel takes an integer code, not a function, so that it can be cached (numba cannot cache a
 kernel that takes a function argument). Adding an activation: a code here, a branch in
-``activate_row``, a function in ``fastnn.reference``, and the tests pick it up from ``ACTIVATIONS``.
+``activate_row``, a function in ``fastnn.reference``, and the tests pick it up from ``ACTIVATIONS``
+(``tests/test_tables.py`` checks every entry has all three).
 """
 from . import vmath
 from .options import EXACT, kernel
@@ -18,6 +19,9 @@ ACTIVATIONS = {
     "leaky_relu": LEAKY_RELU,
     "arctan": ARCTAN,
 }
+
+#: scikit-learn's names for activations of ``ACTIVATIONS`` (its estimators take these): aliases.
+SKLEARN_NAMES = {"sigmoid": "logistic"}
 
 
 @kernel(EXACT)

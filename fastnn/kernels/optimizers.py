@@ -16,6 +16,18 @@ from .options import EXACT, REDUCE, kernel
 
 SGD, ADAM = range(2)
 
+#: Optimizer name -> (kernel code, keeps a velocity, Nesterov's velocity): the one table of
+#: optimizers (``fastnn.reference.OPTIMIZERS`` holds their NumPy rules). ``gd`` is ``sgd`` on the
+#: full batch, the seeds' optimizer; scikit-learn's solver ``sgd`` is ``momentum`` or ``nesterov``
+#: (its ``nesterovs_momentum``), its ``adam`` is ``adam``.
+OPTIMIZERS = {
+    "gd": (SGD, False, False),
+    "sgd": (SGD, False, False),
+    "momentum": (SGD, True, False),
+    "nesterov": (SGD, True, True),
+    "adam": (ADAM, False, False),
+}
+
 #: Optimizer settings and state for a training driver. ``kind`` is SGD or ADAM; float64 scalars
 #: ``rate`` (SGD's current learning rate, Adam's initial one), ``momentum`` (and the bool
 #: ``nesterov``) for SGD, ``beta_1``, ``beta_2``, ``epsilon`` for Adam; buffers of theta's layout

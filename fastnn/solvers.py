@@ -1,4 +1,5 @@
-"""The Python side of the stochastic solvers: learning-rate schedules and optimizer state.
+"""The Python side of the optimizers: learning-rate schedules and optimizer state, for the
+estimators and the seed-style ``fit`` alike (``fastnn.engine``).
 
 scikit-learn's ``SGDOptimizer`` and ``AdamOptimizer`` (``_stochastic_optimizers.py``) decide the
 learning rate between epochs and update the weights after every batch. Here the updates run in
@@ -8,7 +9,7 @@ objects are plain (picklable) and persist between ``partial_fit`` calls, as scik
 """
 import numpy as np
 
-from ..kernels.optimizers import ADAM, SGD, Optimizer
+from .kernels.optimizers import ADAM, OPTIMIZERS, SGD, Optimizer
 
 
 class SGDOptimizer:
@@ -75,10 +76,20 @@ class AdamOptimizer:
         return True
 
 
+def optimizer(name, n_params, dtype, learning_rate, schedule="constant", power_t=0.5, momentum=0.9, beta_1=0.9,
+              beta_2=0.999, epsilon=1e-8):
+    """The state of optimizer ``name`` (``kernels.optimizers.OPTIMIZERS``) for ``n_params``
+    parameters of ``dtype``; ``schedule`` and ``power_t`` set SGD's rate, which Adam ignores."""
+    code, velocity, nesterov = OPTIMIZERS[name]
+    if code == ADAM:
+        return AdamOptimizer(n_params, dtype, learning_rate, beta_1, beta_2, epsilon)
+    return SGDOptimizer(n_params, dtype, learning_rate, schedule, momentum if velocity else 0.0, nesterov, power_t)
+
+
 def make_optimizer(estimator, n_params, dtype):
     """The optimizer ``estimator.solver`` names, with the estimator's settings."""
-    if estimator.solver == "sgd":
-        return SGDOptimizer(n_params, dtype, estimator.learning_rate_init, estimator.learning_rate,
-                            estimator.momentum, estimator.nesterovs_momentum, estimator.power_t)
-    return AdamOptimizer(n_params, dtype, estimator.learning_rate_init, estimator.beta_1, estimator.beta_2,
-                         estimator.epsilon)
+    name = estimator.solver
+    if name == "sgd":
+        name = "nesterov" if estimator.nesterovs_momentum else "momentum"
+    return optimizer(name, n_params, dtype, estimator.learning_rate_init, estimator.learning_rate,
+                     estimator.power_t, estimator.momentum, estimator.beta_1, estimator.beta_2, estimator.epsilon)
