@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-import fastnn.estimators.mlp as mlp
+import fastnn.engine as engine
 from fastnn import MLPClassifier
 from fastnn.training import FasterTwin, minibatch_block
 
@@ -22,9 +22,9 @@ CASES = {"e": (784, (100,), 10), "g": (100, (256, 256), 10), "h": (20, (512,), 2
 
 
 def use(two_blocks):
-    """Point the estimator at one setting: two blocks on the parallel twin, or one on the serial."""
-    mlp.minibatch_block = minibatch_block if two_blocks else (lambda sizes, batch_size: batch_size)
-    mlp.FasterTwin = (lambda serial, parallel, workspace, units: parallel) if two_blocks else FasterTwin
+    """Point the estimators' epochs (``fastnn.engine.Epochs``) at one setting: two blocks on the parallel twin, or one on the serial."""
+    engine.minibatch_block = minibatch_block if two_blocks else (lambda sizes, batch_size: batch_size)
+    engine.FasterTwin = (lambda serial, parallel, workspace, units: parallel) if two_blocks else FasterTwin
 
 
 def main(names):
