@@ -116,11 +116,17 @@ def test_gradient_matches_finite_differences(shape):
         assert numeric == pytest.approx(grad[p], rel=1e-5, abs=1e-8)
 
 
-@pytest.mark.parametrize("shape", SHAPES + [(784, (100,))], ids=ID)
+#: Narrow first layers read from sample-major rows too (by BLAS, as wide ones): 20 -> 5, and 30 -> 3
+#: outputs with no hidden layer.
+NARROW_FIRST = [(20, (5,)), (30, ())]
+
+
+@pytest.mark.parametrize("shape", SHAPES + NARROW_FIRST + [(784, (100,))], ids=ID)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_predictions_match_the_reference_on_any_threads(shape, dtype):
-    """Sample-major input (the first layer by dot products), parallel and serial, 1 or 2 threads,
-    against the reference's forward pass: the same bits whatever the split, rounding from it."""
+    """Sample-major input (the first layer by BLAS, reading the rows in place), parallel and
+    serial, 1 or 2 threads, and feature-major input, against the reference's forward pass: the
+    same bits whatever the split, rounding from it."""
     X, _, _, sizes, params, _ = problem(*shape, n=1300)
     network = Network(sizes, "tanh", "softmax", dtype)
     theta = Layout(sizes).from_dict(params, dtype)
