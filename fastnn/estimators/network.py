@@ -74,12 +74,15 @@ class Network:
         """Output activations, shape (n_samples, n_outputs), for feature-major ``X`` (sample-major
         if ``x_rows``), the blocks of samples split over numba's threads."""
         n_samples = X.shape[0] if x_rows else X.shape[1]
-        threads = numba.get_num_threads()
+        # numba's thread count only for a prediction that may use them: its first query starts
+        # numba's thread pool (some 15 ms of a short process)
+        large = n_samples * self.layout.n_params >= PARALLEL_WORK
+        threads = numba.get_num_threads() if large else 1
         workspace = make_workspace(self.sizes, n_samples, self.dtype, max_groups=threads)
         out = np.empty((self.sizes[-1], n_samples), self.dtype)
         args = (theta, self.net, X, x_rows, out, workspace)
         run = predict
-        if threads > 1 and workspace.A.shape[0] > 1 and n_samples * self.layout.n_params >= PARALLEL_WORK:
+        if threads > 1 and workspace.A.shape[0] > 1:
             # the parallel twin once it is compiled; a first prediction never waits for it
             if compiled(predict_parallel, args):
                 run = predict_parallel
