@@ -1,9 +1,9 @@
 """One training engine for the seed-style API (``fastnn.fit``, ``fastnn.sweep``) and the estimators.
 
 An epoch is one call of the compiled epoch (``kernels.train.minibatch_epoch``, through ``Epochs``,
-which the estimators call too): every minibatch a fused forward, loss, backward, L2 penalty and update by any optimizer of
-``kernels.optimizers.OPTIMIZERS``, whose state and learning-rate schedule live in
-``fastnn.solvers``, as for the estimators. Between epochs, Python shuffles the samples (with the
+which the estimators call too): every minibatch a fused forward, loss, backward, L2 penalty and
+update by any optimizer of ``kernels.optimizers.OPTIMIZERS``, whose state and learning-rate
+schedule live in ``fastnn.solvers``, as for the estimators. Between epochs, Python shuffles the samples (with the
 fit's ``RandomState``, as scikit-learn does) and sets the rate.
 
 One specialisation: the seeds' plain full-batch gradient descent (``gd`` without L2 or
@@ -25,9 +25,9 @@ class Epochs:
     """The compiled epoch (``kernels.train.minibatch_epoch``) of network ``net`` (layer ``sizes``)
     over ``data`` (sample-major ``X``) in batches of ``batch_size``, with its buffers, allocated
     once. A call ``(theta, order, alpha, loss_scale, optimizer)`` trains one epoch over the samples
-    ``order`` by the ``fastnn.solvers`` optimizer and returns the kernel's ``(total, done)``. ``twins``: pick the faster of the serial
-    and parallel kernels (``training.FasterTwin``), or run the serial one only. What ``fit``, the
-    sweeps and the estimators call for every epoch."""
+    ``order`` by the ``fastnn.solvers`` optimizer and returns the kernel's ``(total, done)``.
+    ``twins``: pick the faster of the serial and parallel kernels (``training.FasterTwin``), or run
+    the serial one only. What ``fit``, the sweeps and the estimators call for every epoch."""
 
     def __init__(self, net, sizes, data, batch_size, dtype, twins):
         self.net, self.data, self.batch_size = net, data, batch_size

@@ -1,8 +1,9 @@
 """Hyper-parameter sweeps, seed 004's experiment: ``sweep`` trains a grid of networks, ``select`` filters it.
 
 A *run* is one (hidden size, activation, learning rate, init, seed, optimizer settings). It trains
-once (``fastnn.engine``, as ``fastnn.fit`` does), to the largest iteration count, and records a row at every count of the grid on the way: the iterations of a
-fit to ``k`` are the first ``k`` iterations of a fit to more, so the row for ``k`` holds exactly
+once (``fastnn.engine``, as ``fastnn.fit`` does), to the largest iteration count, and records a
+row at every count of the grid on the way: the iterations of a fit to ``k`` are the first ``k``
+iterations of a fit to more, so the row for ``k`` holds exactly
 the ``params`` and ``costs`` that ``fastnn.fit`` gives for ``k`` (the tests check it bitwise), and
 seed 004's grid costs its 100,000-iteration runs only.
 
