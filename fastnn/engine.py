@@ -3,8 +3,8 @@
 An epoch is one call of the compiled epoch (``kernels.train.minibatch_epoch``, through ``Epochs``,
 which the estimators call too): every minibatch a fused forward, loss, backward, L2 penalty and
 update by any optimizer of ``kernels.optimizers.OPTIMIZERS``, whose state and learning-rate
-schedule live in ``fastnn.solvers``, as for the estimators. Between epochs, Python shuffles the samples (with the
-fit's ``RandomState``, as scikit-learn does) and sets the rate.
+schedule live in ``fastnn.solvers``, as for the estimators. Between epochs, Python shuffles the
+samples (with the fit's ``RandomState``, as scikit-learn does) and sets the rate.
 
 One specialisation: the seeds' plain full-batch gradient descent (``gd`` without L2 or
 schedule) runs ``kernels.train.gradient_descent``, many iterations per call, which gives exactly
