@@ -134,7 +134,7 @@ def sweep(args):
 def warm_up(X, Y, **settings):
     """Compile (or load from numba's cache) every kernel a fit on ``X``, ``Y`` with ``settings`` runs,
     before it is timed: a two-iteration fit compiles the serial twin, and the parallel twin is
-    compiled for the same signature (``fastnn.training.FasterTwin`` would only compile it in the
+    compiled for the same signature (``fastnn.twins.FasterTwin`` would only compile it in the
     background, during the timed fit)."""
     from .precompile import compile_parallel_twins
 

@@ -17,8 +17,9 @@ from .kernels.losses import LOGISTIC
 from .kernels.network import Data
 from .kernels.train import gradient_descent, gradient_descent_parallel, minibatch_epoch, minibatch_epoch_parallel
 from .solvers import optimizer
-from .training import (SPLIT_WORK, FasterTwin, blas_threads, descend, full_batch, make_batch, make_net, make_workspace,
+from .training import (blas_threads, descend, full_batch, make_batch, make_net, make_workspace,
                        minibatch_block)
+from .twins import FasterTwin
 
 
 class Epochs:
@@ -26,19 +27,20 @@ class Epochs:
     over ``data`` (sample-major ``X``) in batches of ``batch_size``, with its buffers, allocated
     once. A call ``(theta, order, alpha, loss_scale, optimizer)`` trains one epoch over the samples
     ``order`` by the ``fastnn.solvers`` optimizer and returns the kernel's ``(total, done)``.
-    ``twins``: pick the faster of the serial and parallel kernels (``training.FasterTwin``), or run
+    ``twins``: pick the faster of the serial and parallel kernels (``twins.FasterTwin``), or run
     the serial one only. What ``fit``, the sweeps and the estimators call for every epoch."""
 
     def __init__(self, net, sizes, data, batch_size, dtype, twins):
         self.net, self.data, self.batch_size = net, data, batch_size
         self.batch = make_batch(sizes, batch_size, dtype)
         self.workspace = make_workspace(sizes, batch_size, dtype, block=minibatch_block(sizes, batch_size))
+        self.blas_threads = blas_threads(net)
         self.run = minibatch_epoch
         if twins:
             self.run = FasterTwin(minibatch_epoch, minibatch_epoch_parallel, self.workspace, units=lambda args: 1)
 
     def __call__(self, theta, order, alpha, loss_scale, optimizer):
-        with blas_threads(self.net):
+        with self.blas_threads:
             return self.run(theta, self.net, self.data, order, self.batch, self.batch_size, alpha, loss_scale,
                             optimizer.kernel_state(), self.workspace)
 
@@ -55,7 +57,7 @@ class Trainer:
 
     ``activation`` is a kernel code, ``settings`` checked ``OptimizerSettings``, ``rng`` the
     ``RandomState`` that shuffles. ``twins``: pick the faster of the serial and parallel kernels
-    (``training.FasterTwin``), or run the serial one only (a sweep's runs, one per thread).
+    (``twins.FasterTwin``), or run the serial one only (a sweep's runs, one per thread).
     ``epochs(costs, start=0)`` trains iterations ``start .. len(costs) - 1``, filling ``costs`` and
     yielding ``(first, stop)`` ranges of them as they are done.
     """
@@ -75,11 +77,7 @@ class Trainer:
         n_samples = X.shape[1]
         batch_size = n_samples if settings.batch_size is None else min(settings.batch_size, n_samples)
         data = Data(np.ascontiguousarray(X.T), Y, np.ones(n_samples, dtype))  # the epoch reads sample-major X
-        # Below SPLIT_WORK the parallel twin does not pay: a call per epoch leaves OpenMP's threads
-        # spinning between calls, which on a busy machine slowed the seeds' network's full-batch
-        # epochs from 45 to 141 us (scripts/seed_speed.py).
-        self.run = Epochs(make_net(sizes, activation, leak, LOGISTIC, dtype), sizes, data, batch_size, dtype,
-                          twins and batch_size * theta.size >= SPLIT_WORK)
+        self.run = Epochs(make_net(sizes, activation, leak, LOGISTIC, dtype), sizes, data, batch_size, dtype, twins)
         self.optimizer = optimizer(settings.optimizer, theta.size, dtype, learning_rate, settings.learning_rate_schedule,
                                    settings.power_t, settings.momentum, settings.beta_1, settings.beta_2,
                                    settings.epsilon)

@@ -19,7 +19,8 @@ from .kernels.network import Data
 from .kernels.optimizers import OPTIMIZERS
 from .kernels.train import loss_grad, loss_grad_parallel
 from .layout import Layout, sizes_from_params
-from .training import FasterTwin, blas_threads, make_net, make_workspace
+from .training import blas_threads, make_net, make_workspace
+from .twins import FasterTwin
 
 
 def fit(X, Y, learning_rate, hidden_size, iterations, *, optimizer="gd", batch_size=None, shuffle=True, alpha=0.0,
@@ -130,7 +131,7 @@ def cost_and_gradients(X, Y, params, activation="tanh", leak=0.01):
     n_samples = X.shape[1]
     data = Data(X, Y, np.full(n_samples, 1.0 / n_samples, X.dtype))
     workspace = make_workspace(layout.sizes, n_samples, X.dtype)
-    run = FasterTwin(loss_grad, loss_grad_parallel, workspace, units=lambda args: 1, net=net)
+    run = FasterTwin(loss_grad, loss_grad_parallel, workspace, units=lambda args: 1, blas_threads=blas_threads(net))
     cost = run(theta, net, data, 0, n_samples, workspace)
     grads = {f"d{name}": value for name, value in layout.to_dict(workspace.grad).items()}
     return cost, grads

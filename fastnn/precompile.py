@@ -2,7 +2,7 @@
 numba's on-disk cache (``fastnn compile``), so that a Docker image or a CI cache starts warm.
 
 A first use compiles only what it needs (one dtype, the serial twin, and the parallel twin only
-after a second of training, ``fastnn.training.FasterTwin``). Here each step is a small real call
+after a second of training, ``fastnn.twins.FasterTwin``). Here each step is a small real call
 (so that the kernels compile for exactly the types the package passes them), then each parallel
 twin compiles for every signature its serial twin got.
 """

@@ -4,7 +4,7 @@ time without, interleaved repeats in one process, medians.
 Two callbacks: one that only counts tasks (the hooks' own cost: a task context per epoch) and
 ``ScoringMonitor(scoring="accuracy")``, whose cost is its scoring (a prediction over the training
 set per epoch), not fastnn's. Fit times on a loaded machine move with fastnn's serial/parallel
-choice (``fastnn.training.FasterTwin``), so the hooks' cost per epoch is also timed alone.
+choice (``fastnn.twins.FasterTwin``), so the hooks' cost per epoch is also timed alone.
 
     python scripts/callback_overhead.py      # adam and lbfgs, 15 repeats each, about a minute
 """

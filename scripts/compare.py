@@ -4,7 +4,9 @@ Every implementation trains the same network (tanh hidden layers, sigmoid output
 cross-entropy, full-batch gradient descent, the cost recorded every iteration) on the same moons
 data, from the same initial weights, for the same number of iterations, in float64 and float32:
 
-- fastnn: ``fastnn.fit`` on all threads (fastnn 1t: on one); reference: ``fastnn.reference.fit``,
+- fastnn: ``fastnn.fit`` on all threads (fastnn 1t: on one), as a user's process runs it: the
+  kernels loaded by one untimed two-iteration fit, nothing compiled by hand (``--steady`` adds
+  fastnn steady: both twins compiled first); reference: ``fastnn.reference.fit``,
   the seeds' NumPy loop;
 - sklearn: ``MLPClassifier(solver="sgd", batch_size=N, momentum=0, alpha=0)``, the same updates;
 - torch 1t / torch Nt: PyTorch eager with autograd, on one thread and on all of them;
@@ -121,6 +123,7 @@ class Competitor:
 COMPETITORS = [
     Competitor("fastnn", "fastnn_fit"),
     Competitor("fastnn 1t", "fastnn_fit", (("threads", 1),)),
+    Competitor("fastnn steady", "fastnn_fit", (("steady", True),)),  # only with --steady
     Competitor("reference", "reference_fit"),
     Competitor("sklearn", "sklearn_fit"),
     Competitor("torch 1t", "torch_eager", (("threads", 1),), "torch"),
@@ -192,7 +195,7 @@ def machine_peaks(dtype):
 
 def cores_used(case):
     """Threads fastnn.fit can run ``case`` on: its parallel twin splits the samples into blocks
-    (``fastnn.training.FasterTwin`` may still pick the serial twin on a busy machine)."""
+    (``fastnn.twins.FasterTwin`` may still pick the serial twin on a busy machine)."""
     import numba
 
     from fastnn.training import BLOCK
@@ -371,6 +374,8 @@ def main(argv=None):
     parser.add_argument("--plot", default=str(DEFAULT_PLOT), help="PNG to write (default %(default)s)")
     parser.add_argument("--markdown", help="also write both tables as Markdown to this file")
     parser.add_argument("--no-startup", action="store_true", help="skip the cold/warm start-up measurement")
+    parser.add_argument("--steady", action="store_true",
+                        help="also time fastnn with both twins compiled by hand (a process that has trained a while)")
     args = parser.parse_args(argv)
     if args.cases:
         cases = [Case.parse(text) for text in args.cases.split(",")]
@@ -383,6 +388,8 @@ def main(argv=None):
     runners, names = [], []
     wanted = set(args.only.split(",")) | {"fastnn"} if args.only else None
     for runner in COMPETITORS:
+        if runner.name == "fastnn steady" and not args.steady:
+            continue
         if wanted is not None and not any(runner.name.startswith(name) for name in wanted):
             continue
         reason = runner.unavailable()

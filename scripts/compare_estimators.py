@@ -158,7 +158,7 @@ def torch_available():
     return True
 
 
-def compare(case, epochs, repeats):
+def compare(case, epochs, repeats, steady=False):
     """Median fit seconds of each runner, the largest relative loss_curve_ difference, the final
     loss and fastnn's ``n_iter_``."""
     X, y = dataset(case.data)
@@ -168,7 +168,8 @@ def compare(case, epochs, repeats):
     theirs = getattr(neural_network, case.estimator)
     ours = getattr(fastnn, case.estimator)
     timed_fit(ours(**dict(params, max_iter=1)), X, y)  # compiles, or loads the kernels from numba's cache
-    compile_parallel_twins()  # else they compile in the background during the first timed fits
+    if steady:
+        compile_parallel_twins()  # else they load or compile in the background during the first timed fits
     runners = {"sklearn": (theirs, None), "sklearn 1 BLAS thread": (theirs, 1), "fastnn": (ours, None)}
     times = {name: [] for name in runners}
     with_torch = case.torch and torch_available()
@@ -192,14 +193,14 @@ def compare(case, epochs, repeats):
     return {name: float(np.median(t)) for name, t in times.items()}, difference, curve[-1], models["fastnn"].n_iter_
 
 
-#: Seconds of rest before each timed prediction. After a threaded call, OpenBLAS keeps its worker
-#: threads spinning for about 0.1 s (and numba's OpenMP threads spin briefly too): a prediction
-#: timed right after the other library's would share the cores with them (fastnn's (p) then runs
-#: at its one-core speed, 1.8x slower). Each library is timed on cores the other has left.
+#: Seconds of rest before each timed prediction with ``--steady``. After a threaded call, OpenBLAS
+#: keeps its worker threads spinning for about 0.1 s: a prediction timed right after the other
+#: library's shares the cores with them (fastnn's (p) then ran at its one-core speed, 1.8x
+#: slower). By default there is no rest: a user's pipeline calls one step after the other.
 PAUSE = 0.25
 
 
-def compare_predict(case, repeats):
+def compare_predict(case, repeats, steady=False):
     """Median predict_proba seconds of scikit-learn and fastnn on the same weights, and the largest
     absolute difference of their probabilities."""
     X, y = dataset(case.data, case.n_samples)
@@ -209,11 +210,13 @@ def compare_predict(case, repeats):
     ours.coefs_ = [c.copy() for c in theirs.coefs_]
     ours.intercepts_ = [b.copy() for b in theirs.intercepts_]
     ours.predict_proba(X[:100])  # compiles, or loads the kernels
-    compile_parallel_twins()  # else the parallel twin compiles in the background during the timed runs
+    if steady:
+        compile_parallel_twins()  # else the parallel twin loads or compiles in the background meanwhile
     times = {"sklearn": [], "fastnn": []}
     for _ in range(repeats):
         for name, model in (("sklearn", theirs), ("fastnn", ours)):
-            time.sleep(PAUSE)
+            if steady:
+                time.sleep(PAUSE)
             times[name].append(timed(lambda: model.predict_proba(X)))
     difference = float(np.max(np.abs(ours.predict_proba(X) - theirs.predict_proba(X))))
     return {name: float(np.median(t)) for name, t in times.items()}, difference
@@ -224,6 +227,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer epochs, two rounds")
     parser.add_argument("--repeats", type=int, default=None, help="interleaved rounds (default 3, quick 2)")
     parser.add_argument("--only", default=None, help="comma-separated case letters, e.g. e,f,p")
+    parser.add_argument("--steady", action="store_true",
+                        help="compile both twins by hand and rest before each prediction (default: a user's process)")
     args = parser.parse_args()
     repeats = args.repeats or (2 if args.quick else 3)
     chosen = None if args.only is None else {f"({letter.strip()})" for letter in args.only.split(",")}
@@ -240,7 +245,7 @@ def main():
         if chosen is not None and case.name.split()[0] not in chosen:
             continue
         epochs = case.quick_epochs if args.quick else case.epochs
-        seconds, difference, final, n_iter = compare(case, epochs, repeats)
+        seconds, difference, final, n_iter = compare(case, epochs, repeats, args.steady)
         ratio = min(seconds["sklearn"], seconds["sklearn 1 BLAS thread"]) / seconds["fastnn"]
         flag = "" if ratio >= case.floor else "  BELOW FLOOR"
         torch_s = f"{seconds['torch']:>8.3f} {seconds['torch'] / seconds['fastnn']:>7.2f}x" if "torch" in seconds \
@@ -261,7 +266,7 @@ def main():
     for case in PREDICT_CASES:
         if chosen is not None and case.name.split()[0] not in chosen:
             continue
-        seconds, difference = compare_predict(case, repeats)
+        seconds, difference = compare_predict(case, repeats, args.steady)
         ratio = seconds["sklearn"] / seconds["fastnn"]
         flag = "" if ratio >= case.floor else "  BELOW FLOOR"
         print(f"{case.name:<52} {seconds['sklearn']:>10.4f} {seconds['fastnn']:>9.4f} {ratio:>6.2f}x "

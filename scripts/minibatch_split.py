@@ -16,7 +16,8 @@ import numpy as np
 
 import fastnn.engine as engine
 from fastnn import MLPClassifier
-from fastnn.training import FasterTwin, minibatch_block
+from fastnn.training import minibatch_block
+from fastnn.twins import FasterTwin
 
 CASES = {"e": (784, (100,), 10), "g": (100, (256, 256), 10), "h": (20, (512,), 2)}
 

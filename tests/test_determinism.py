@@ -58,7 +58,8 @@ def test_different_seeds_differ():
 
 def test_faster_twin_tries_both_and_keeps_the_faster():
     """FasterTwin alternates the twins twice, then runs the faster, re-trying the other (a fake clock)."""
-    from fastnn.training import RETRY_EVERY, FasterTwin, make_workspace
+    from fastnn.training import make_workspace
+    from fastnn.twins import RETRY_EVERY, FasterTwin
 
     now = [0.0]
     calls = []

@@ -94,14 +94,14 @@ def test_the_lazily_compiled_parallel_twin_takes_over_and_gives_the_same_bits():
         import time
         import numba, numpy as np
         import fastnn
-        from fastnn import training
+        from fastnn import training, twins
         from fastnn.kernels.train import gradient_descent, gradient_descent_parallel
-        training.PARALLEL_AFTER = 0.0
+        twins.PARALLEL_AFTER = 0.0
         X, Y = fastnn.datasets.moons(2000, 0.25, seed=0)
         net, data, workspace = training.full_batch(X, Y.astype(float), (2, 6, 1), 2, 0.0, 0, np.dtype(np.float64))
         start = np.random.RandomState(0).randn(25) * 0.5
         theta, costs = start.copy(), np.empty(100_000)
-        run = training.FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: 5)
+        run = twins.FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: 5)
         done = 0
         while run.parallel_calls < 3:
             run(theta, net, data, 0.5, costs[done:done + 5], workspace)
@@ -123,9 +123,9 @@ def test_threads_under_the_workqueue_layer_do_not_abort_the_process():
         import threading, warnings
         import numba, numpy as np
         import fastnn
-        from fastnn import MLPClassifier, training
+        from fastnn import MLPClassifier, twins
         from fastnn.kernels.train import gradient_descent_parallel, minibatch_epoch_parallel
-        training.PARALLEL_AFTER = 0.0
+        twins.PARALLEL_AFTER = 0.0
         X, Y = fastnn.datasets.moons(2048, 0.25, seed=0)
 
         def fit_both():
@@ -137,8 +137,10 @@ def test_threads_under_the_workqueue_layer_do_not_abort_the_process():
             return params["W1"], model.coefs_[0]
 
         fit_both()
-        for thread in list(training._compiling.values()):
-            thread.join()
+        for twin in list(twins.ParallelTwin._instances.values()):
+            twin.join()  # loaded, or found missing
+            twin.due()  # then compiled
+            twin.join()
         assert gradient_descent_parallel.signatures and minibatch_epoch_parallel.signatures
         expected = fit_both()
         results, errors = [], []

@@ -36,16 +36,24 @@ def _layers(start, dtype):
             for l in range(1, len(start) // 2 + 1)]
 
 
-def fastnn_fit(X, Y, start, hidden, dtype, activation="tanh", threads=None):
-    """``fastnn.fit``, on numba's ``threads`` (default: all; one runs the serial kernels)."""
+def fastnn_fit(X, Y, start, hidden, dtype, activation="tanh", threads=None, steady=False):
+    """``fastnn.fit``, on numba's ``threads`` (default: all; one runs the serial kernels).
+
+    The set-up makes one two-iteration fit, as a user's first call, which loads the kernels from
+    numba's cache (or compiles them); the timed fits then get what a user's process gets.
+    ``steady``: compile both twins by hand first (``fastnn.cli.warm_up``), the state of a process
+    that has trained for a while."""
     import numba
 
     X, Y = np.asarray(X, dtype), np.asarray(Y, dtype)
-    # both twins compiled now (a fit compiles its parallel twin in the background only after a
-    # second of training), so that no timed fit compiles or shares the cores with a compilation
-    warm_up = getattr(importlib.import_module("fastnn.cli"), "warm_up", None)  # older commits: none
+    launch_threads = getattr(importlib.import_module("fastnn"), "twins", None)  # older commits: none
+    if launch_threads is not None:
+        launch_threads.launch_threads()  # with fastnn's settings, before set_num_threads below starts them
+    warm_up = getattr(importlib.import_module("fastnn.cli"), "warm_up", None) if steady else None
     if warm_up is not None:
         warm_up(X, Y, learning_rate=LEARNING_RATE, hidden_size=hidden, activation=activation, dtype=dtype)
+    else:
+        fastnn.fit(X, Y, LEARNING_RATE, hidden, 2, activation=activation, params=start, dtype=dtype)
 
     def prepare(iterations):
         def run():

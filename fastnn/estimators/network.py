@@ -6,7 +6,6 @@ then ``b_l``) and feature-major data. ``coefs_`` and ``intercepts_`` stay the es
 (so that pickles, ``warm_start`` and hand-edited weights behave as in scikit-learn); ``theta`` is
 packed from them when a fit or a prediction starts, which costs one pass over the parameters.
 """
-import numba
 import numpy as np
 import scipy.sparse
 
@@ -15,7 +14,8 @@ from ..kernels.losses import BINARY_LOG_LOSS, LOG_LOSS, POISSON, SQUARED_ERROR
 from ..kernels.network import Data
 from ..kernels.train import predict, predict_parallel
 from ..layout import Layout
-from ..training import blas_threads, compile_in_background, compiled, make_net, make_workspace
+from ..training import blas_threads, make_net, make_workspace
+from ..twins import ParallelTwin, signature, thread_count
 
 #: scikit-learn's hidden activation names (plus fastnn's own) -> kernel codes.
 HIDDEN_ACTIVATIONS = {SKLEARN_NAMES.get(name, name): code for name, code in ACTIVATIONS.items()}
@@ -77,17 +77,18 @@ class Network:
         # numba's thread count only for a prediction that may use them: its first query starts
         # numba's thread pool (some 15 ms of a short process)
         large = n_samples * self.layout.n_params >= PARALLEL_WORK
-        threads = numba.get_num_threads() if large else 1
+        threads = thread_count() if large else 1
         workspace = make_workspace(self.sizes, n_samples, self.dtype, max_groups=threads)
         out = np.empty((self.sizes[-1], n_samples), self.dtype)
         args = (theta, self.net, X, x_rows, out, workspace)
         run = predict
         if threads > 1 and workspace.A.shape[0] > 1:
-            # the parallel twin once it is compiled; a first prediction never waits for it
-            if compiled(predict_parallel, args):
+            # the parallel twin once it is ready; a first prediction never waits for it
+            twin = ParallelTwin.of(predict_parallel, signature(predict_parallel, args))
+            if twin.ready:
                 run = predict_parallel
             else:
-                compile_in_background(predict_parallel, args)
+                twin.due()
         with blas_threads(self.net, x_rows):
             run(*args)
         return np.ascontiguousarray(out.T)  # C order, as scikit-learn returns

@@ -8,6 +8,7 @@ import types
 
 import numba
 from numba.core import types as numba_types
+from numba.core.compiler_lock import global_compiler_lock
 from numba.core.registry import CPUDispatcher
 
 from .cache import KernelCache, can_cache
@@ -41,6 +42,20 @@ class Kernel(CPUDispatcher):
     def get_call_template(self, args, kws):
         plain = tuple(numba_types.unliteral(a) for a in args)
         return super().get_call_template(plain, {k: numba_types.unliteral(v) for k, v in kws.items()})
+
+    def load_cached(self, types):
+        """Load the machine code for argument ``types`` from the on-disk cache, if it holds it;
+        True when it is in memory now. Never compiles: this is ``Dispatcher.compile``'s cache-hit
+        branch alone, so that a parallel twin can be loaded at once and compiled only when due."""
+        with global_compiler_lock:
+            if types in self.overloads:
+                return True
+            compiled = self._cache.load_overload(types, self.targetctx)
+            if compiled is None:
+                return False
+            self.targetctx.insert_user_function(compiled.entry_point, compiled.fndesc, [compiled.library])
+            self.add_overload(compiled)
+            return True
 
     def enable_caching(self):
         if can_cache():
