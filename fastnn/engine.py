@@ -44,6 +44,25 @@ class Epochs:
             return self.run(theta, self.net, self.data, order, self.batch, self.batch_size, alpha, loss_scale,
                             optimizer.kernel_state(), self.workspace)
 
+    def train(self, theta, order, alpha, loss_scale, optimizer, epochs, shuffle, rng, seen=0):
+        """The epoch loop that ``fit``, the sweeps and the estimators share; they run their hooks
+        (costs, stopping rules, callbacks) between its steps. For each of ``epochs`` epochs: shuffle
+        ``order`` in place if ``shuffle`` (``rng.shuffle``, scikit-learn's draws), train it, and
+        yield its mean minibatch loss, or None for a loss that became NaN or inf (the epoch
+        stopped before that batch's update, at sample ``self.done``). ``seen`` samples were
+        trained on before: the optimizer's schedule counts on from there."""
+        n_samples = order.shape[0]
+        for _ in range(epochs):
+            if shuffle:
+                rng.shuffle(order)
+            total, self.done = self(theta, order, alpha, loss_scale, optimizer)
+            if self.done < n_samples:
+                yield None
+                return
+            seen += n_samples
+            optimizer.iteration_ends(seen)
+            yield total / n_samples
+
 
 def plain_gradient_descent(settings):
     """Whether ``settings`` (``validation.OptimizerSettings``) are the seeds' full-batch gradient
@@ -94,14 +113,11 @@ class Trainer:
         """Epochs ``start .. len(costs) - 1``; ``costs[i]`` is epoch i's mean minibatch cost
         (scikit-learn's ``loss_curve_``). Yields ``(i, i + 1)`` after epoch i; raises
         DivergenceError at a minibatch whose cost is NaN or inf, before its update."""
-        n_samples = self.order.shape[0]
-        for i in range(start, len(costs)):
-            if self.shuffle:
-                self.rng.shuffle(self.order)
-            total, done = self.run(self.theta, self.order, self.alpha, 1.0, self.optimizer)
-            if done < n_samples:
+        epochs = self.run.train(self.theta, self.order, self.alpha, 1.0, self.optimizer, len(costs) - start,
+                                self.shuffle, self.rng, seen=start * self.order.shape[0])
+        for i, loss in enumerate(epochs, start):
+            if loss is None:
                 raise DivergenceError(f"training diverged: the cost of a minibatch is NaN or inf in epoch {i}; "
                                       f"lower the learning rate (now {self.learning_rate})")
-            costs[i] = total / n_samples
-            self.optimizer.iteration_ends((i + 1) * n_samples)
+            costs[i] = loss
             yield i, i + 1

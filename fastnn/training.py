@@ -1,8 +1,17 @@
-"""Running the training kernels from Python: workspaces, chunks of iterations, divergence.
+"""Where the speed of a fit or a prediction is decided: the plan of every kernel call, from shapes.
 
-A kernel call runs a chunk of iterations sized to take about ``CHUNK_SECONDS``, so Python gets
-control back often enough for callbacks, progress reports and Ctrl-C (numba cannot interrupt a
-compiled loop, numba #5551), and rarely enough that this costs nothing.
+- Samples in blocks of ``BLOCK`` (a block's activations stay in cache), blocks in at most
+  ``MAX_GROUPS`` groups, the parallel tasks: fixed, so results never depend on the thread count
+  (``make_workspace``); a minibatch cut in two blocks past ``SPLIT_WORK`` (``minibatch_block``).
+- A network with wide layers calls BLAS, held to one thread meanwhile (``blas_threads``).
+- Gradient descent runs chunks of iterations sized to take about ``CHUNK_SECONDS``, so Python gets
+  control back often enough for callbacks, progress reports and Ctrl-C (numba cannot interrupt a
+  compiled loop, numba #5551), and rarely enough that this costs nothing (``chunks``).
+- A prediction runs on every thread past ``PARALLEL_WORK`` and reads scikit-learn's rows in place
+  from ``ROWS_INPUT`` features (``prediction_groups``, ``reads_rows``).
+
+Which twin of a kernel, serial or parallel, runs each call is measured in the process:
+``fastnn.twins``. The Python loop over epochs is ``fastnn.engine.Epochs.train``.
 """
 import contextlib
 import functools
@@ -14,6 +23,7 @@ import threadpoolctl
 
 from .kernels.network import Data, Net, Workspace
 from .kernels.products import uses_blas, wide_layers
+from .twins import thread_count
 from .validation import diverged
 
 #: Samples per block: a block's activations stay in cache.
@@ -60,6 +70,26 @@ def make_workspace(sizes, n_samples, dtype, block=BLOCK, max_groups=MAX_GROUPS):
         lpart=np.zeros(groups, np.float64),
         grad=np.zeros(n_params, dtype),
     )
+
+
+#: Least work (samples x parameters, about the multiply-adds) for which a prediction runs on all
+#: threads: below it (some 0.3 ms at one core's speed), waking them costs more than it saves.
+PARALLEL_WORK = 10_000_000
+
+#: Fewest input features for which a prediction reads sample-major rows in place (by BLAS); with
+#: fewer, X is transposed once for the row kernels, which a BLAS call's fixed cost would not beat.
+ROWS_INPUT = 8
+
+
+def prediction_groups(n_samples, n_params):
+    """Groups of a prediction: numba's thread count past ``PARALLEL_WORK``, else 1 (numba's thread
+    count is asked only then: the first query starts its thread pool, some 15 ms of a short process)."""
+    return thread_count() if n_samples * n_params >= PARALLEL_WORK else 1
+
+
+def reads_rows(n_features):
+    """Whether a prediction's first layer reads the rows of X as scikit-learn passes them."""
+    return n_features >= ROWS_INPUT
 
 
 def make_batch(sizes, batch_size, dtype):

@@ -39,8 +39,6 @@ EPOCHS = 500
 
 def _fit_calls(hidden):
     """``{name: call}`` for the fit cases: fastnn, the NumPy loop and (if installed) JAX."""
-    import numpy as np
-
     import fastnn
     from fastnn import reference
 

@@ -260,27 +260,24 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
         # RandomState the caller passed, whose later draws they change.
         shuffle = self.shuffle and (batch_size < n_samples or isinstance(self.random_state, np.random.RandomState))
 
+        # scikit-learn's `shuffle(sample_idx, random_state)` permutes a fresh arange with RandomState.shuffle
+        # and indexes sample_idx with it; shuffling sample_idx in place makes the same swaps from the same draws.
+        epochs = epoch.train(theta, sample_idx, alpha, loss_scale, self._optimizer, self.max_iter, shuffle,
+                             self._random_state, seen=self.t_)
         try:
             self.n_iter_ = 0
-            for it in range(self.max_iter):
-                if shuffle:
-                    # scikit-learn's `shuffle(sample_idx, random_state)` permutes a fresh arange with
-                    # RandomState.shuffle and indexes sample_idx with it; shuffling sample_idx in place
-                    # makes the same swaps from the same draws.
-                    self._random_state.shuffle(sample_idx)
-                total, done = epoch(theta, sample_idx, alpha, loss_scale, self._optimizer)
-                if done < n_samples:
-                    self._diverged(done, n_samples)  # raises, or (early stopping) runs out max_iter
+            for loss in epochs:
+                if loss is None:
+                    self._diverged(epoch.done, n_samples)  # raises, or (early stopping) runs out max_iter
                     break
                 self.n_iter_ += 1
-                self.loss_ = total / n_samples
+                self.loss_ = loss
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
                 if self.verbose:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
 
                 self._update_no_improvement_count(validation, network, theta)
-                self._optimizer.iteration_ends(self.t_)
                 if self._epoch_ends(network, theta, more=not incremental and self.n_iter_ < self.max_iter):
                     break  # a callback asked to stop
 

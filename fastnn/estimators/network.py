@@ -14,8 +14,8 @@ from ..kernels.losses import BINARY_LOG_LOSS, LOG_LOSS, POISSON, SQUARED_ERROR
 from ..kernels.network import Data
 from ..kernels.train import predict, predict_parallel
 from ..layout import Layout
-from ..training import blas_threads, make_net, make_workspace
-from ..twins import ParallelTwin, signature, thread_count
+from ..training import blas_threads, make_net, make_workspace, prediction_groups, reads_rows
+from ..twins import ParallelTwin, signature
 
 #: scikit-learn's hidden activation names (plus fastnn's own) -> kernel codes.
 HIDDEN_ACTIVATIONS = {SKLEARN_NAMES.get(name, name): code for name, code in ACTIVATIONS.items()}
@@ -74,10 +74,7 @@ class Network:
         """Output activations, shape (n_samples, n_outputs), for feature-major ``X`` (sample-major
         if ``x_rows``), the blocks of samples split over numba's threads."""
         n_samples = X.shape[0] if x_rows else X.shape[1]
-        # numba's thread count only for a prediction that may use them: its first query starts
-        # numba's thread pool (some 15 ms of a short process)
-        large = n_samples * self.layout.n_params >= PARALLEL_WORK
-        threads = thread_count() if large else 1
+        threads = prediction_groups(n_samples, self.layout.n_params)
         workspace = make_workspace(self.sizes, n_samples, self.dtype, max_groups=threads)
         out = np.empty((self.sizes[-1], n_samples), self.dtype)
         args = (theta, self.net, X, x_rows, out, workspace)
@@ -95,20 +92,10 @@ class Network:
 
     def predict_samples(self, theta, X):
         """:meth:`predict` for ``X`` as scikit-learn passes it (n_samples, n_features; dense or
-        sparse). With ``ROWS_INPUT`` features or more, the first layer reads X's rows in place
-        (by BLAS, ``kernels.products``); with fewer, X is transposed to feature-major once (a small
-        copy then), for the row kernels, which a BLAS call's fixed cost would not beat."""
-        if self.sizes[0] < ROWS_INPUT:
+        sparse), read in place or transposed once as ``training.reads_rows`` says."""
+        if not reads_rows(self.sizes[0]):
             return self.predict(theta, feature_major(X, self.dtype))
         return self.predict(theta, sample_major(X, self.dtype), x_rows=True)
-
-
-#: Least work (samples x parameters, about the multiply-adds) for which a prediction runs on all
-#: threads: below it (some 0.3 ms at one core's speed), waking them costs more than it saves.
-PARALLEL_WORK = 10_000_000
-
-#: Fewest input features for which a prediction reads sample-major rows in place.
-ROWS_INPUT = 8
 
 
 def feature_major(X, dtype):
