@@ -33,7 +33,7 @@ class Epochs:
     def __init__(self, net, sizes, data, batch_size, dtype, twins):
         self.net, self.data, self.batch_size = net, data, batch_size
         self.batch = make_batch(sizes, batch_size, dtype)
-        self.workspace = make_workspace(sizes, batch_size, dtype, block=minibatch_block(sizes, batch_size))
+        self.workspace = make_workspace(sizes, batch_size, dtype, block=minibatch_block(sizes, batch_size, dtype))
         self.blas_threads = blas_threads(net)
         self.run = minibatch_epoch
         if twins:

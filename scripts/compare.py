@@ -198,9 +198,9 @@ def cores_used(case):
     (``fastnn.twins.FasterTwin`` may still pick the serial twin on a busy machine)."""
     import numba
 
-    from fastnn.training import BLOCK
+    from fastnn.training import block_size
 
-    return max(1, min(numba.get_num_threads(), -(-case.n_samples // BLOCK)))
+    return max(1, min(numba.get_num_threads(), -(-case.n_samples // block_size(case.sizes, np.float64))))
 
 
 def limit_us(case, peaks):

@@ -24,7 +24,7 @@ CASES = {"e": (784, (100,), 10), "g": (100, (256, 256), 10), "h": (20, (512,), 2
 
 def use(two_blocks):
     """Point the estimators' epochs (``fastnn.engine.Epochs``) at one setting: two blocks on the parallel twin, or one on the serial."""
-    engine.minibatch_block = minibatch_block if two_blocks else (lambda sizes, batch_size: batch_size)
+    engine.minibatch_block = minibatch_block if two_blocks else (lambda sizes, batch_size, dtype: batch_size)
     engine.FasterTwin = (lambda serial, parallel, workspace, units: parallel) if two_blocks else FasterTwin
 
 

@@ -114,9 +114,9 @@ def test_a_random_state_seed_draws_the_weights_then_the_shuffles():
 
 @pytest.mark.parametrize("optimizer", sorted(set(OPTIMIZERS) - {"gd"}))
 def test_same_bits_at_one_and_two_threads_serial_and_parallel(optimizer):
-    """Batches of 1,000 in blocks of 256: each batch is split in groups, summed in a fixed order."""
-    X3, Y3 = moons(n_samples=3000)
-    settings = OptimizerSettings(optimizer, batch_size=1000, alpha=1e-3)
+    """Batches of 2,500 in blocks of 1,024: each batch is split in groups, summed in a fixed order."""
+    X3, Y3 = moons(n_samples=5000)
+    settings = OptimizerSettings(optimizer, batch_size=2500, alpha=1e-3)
     outcomes = []
     for threads in (1, 2):
         for kernel in (train.minibatch_epoch, train.minibatch_epoch_parallel):

@@ -132,7 +132,7 @@ def test_threads_under_the_workqueue_layer_do_not_abort_the_process():
             params, _ = fastnn.fit(X, Y, 0.6, 5, 300, seed=0)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model = MLPClassifier(hidden_layer_sizes=(5,), batch_size=1024, max_iter=20, random_state=0)
+                model = MLPClassifier(hidden_layer_sizes=(5,), batch_size=2048, max_iter=20, random_state=0)
                 model.fit(X.T, Y.ravel().astype(int))
             return params["W1"], model.coefs_[0]
 

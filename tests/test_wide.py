@@ -13,7 +13,7 @@ from fastnn.kernels import losses, rows, train
 from fastnn.kernels.activations import ACTIVATIONS
 from fastnn.kernels.network import Data
 from fastnn.layout import Layout
-from fastnn.training import BLOCK, make_batch, make_net, make_workspace, minibatch_block
+from fastnn.training import block_size, make_batch, make_net, make_workspace, minibatch_block
 
 from .test_minibatch_epoch import epoch_data, kernel_state, reference_step
 from .test_output_kinds import targets
@@ -160,13 +160,28 @@ def test_dot_tiles_vectorise(dtype):
 
 def test_wide_minibatches_are_cut_in_two_blocks_and_small_ones_are_not():
     """The cut depends on the shapes alone (never the thread count): the same bits anywhere."""
-    assert minibatch_block((784, 100, 10), 200) == 100
-    assert minibatch_block((100, 256, 256, 10), 201) == 101
-    assert minibatch_block((784, 100, 10), 1000) == BLOCK  # four blocks, as any batch past BLOCK
-    assert minibatch_block((20, 100, 1), 200) == BLOCK  # 2,201 parameters x 200: below SPLIT_WORK
-    assert minibatch_block((20, 64, 64, 1), 200) == BLOCK
-    assert minibatch_block((2, 5, 1), 1024) == BLOCK
-    assert minibatch_block((784, 100, 10), 20) == BLOCK  # 20 x 79,510 parameters: below SPLIT_WORK
+    f64 = np.dtype(np.float64)
+    assert minibatch_block((784, 100, 10), 200, f64) == 100
+    assert minibatch_block((100, 256, 256, 10), 201, f64) == 101
+    assert minibatch_block((784, 100, 10), 1000, f64) == block_size((784, 100, 10), f64) == 256  # four blocks
+    assert minibatch_block((20, 100, 1), 200, f64) == block_size((20, 100, 1), f64)  # 2,201 x 200: below SPLIT_WORK
+    assert minibatch_block((20, 64, 64, 1), 200, f64) == block_size((20, 64, 64, 1), f64)
+    assert minibatch_block((784, 100, 10), 20, f64) == 256  # 20 x 79,510 parameters: below SPLIT_WORK
+
+
+def test_blocks_fill_their_bytes_between_the_bounds():
+    """Narrow networks get long blocks (rows of A and D within BLOCK_BYTES), wide ones BLOCK."""
+    from fastnn.training import BLOCK, BLOCK_BYTES, MAX_BLOCK
+
+    f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
+    assert block_size((2, 5, 1), f64) == MAX_BLOCK
+    assert block_size((2, 50, 1), f64) == 640  # 51 rows of A and D in 512 KiB: 642, a multiple of 64 below
+    assert block_size((2, 50, 1), f32) == MAX_BLOCK
+    assert block_size((100, 256, 256, 10), f64) == BLOCK
+    for sizes in ((2, 5, 1), (2, 50, 1), (20, 100, 1), (784, 100, 10)):
+        block = block_size(sizes, f64)
+        assert block % 64 == 0 and BLOCK <= block <= MAX_BLOCK
+        assert block == BLOCK or 2 * sum(sizes[1:]) * 8 * block <= BLOCK_BYTES
 
 
 def test_cut_minibatches_follow_scikit_learn():
@@ -177,7 +192,7 @@ def test_cut_minibatches_follow_scikit_learn():
 
     rng = np.random.RandomState(0)
     X, y = rng.normal(size=(600, 300)), rng.randint(0, 3, 600)
-    assert minibatch_block((300, 64, 3), 200) == 100
+    assert minibatch_block((300, 64, 3), 200, np.dtype(np.float64)) == 100
     ours = MLPClassifier((64,), max_iter=5, random_state=0).fit(X, y)
     theirs = sklearn_mlp.MLPClassifier((64,), max_iter=5, random_state=0).fit(X, y)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-6)  # the parity tests' bound
