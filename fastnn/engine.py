@@ -19,7 +19,7 @@ from .kernels.train import gradient_descent, gradient_descent_parallel, minibatc
 from .solvers import optimizer
 from .training import (blas_threads, descend, full_batch, make_batch, make_net, make_workspace,
                        minibatch_block)
-from .twins import FasterTwin
+from .twins import Direct, FasterTwin
 
 
 class Epochs:
@@ -35,7 +35,7 @@ class Epochs:
         self.batch = make_batch(sizes, batch_size, dtype)
         self.workspace = make_workspace(sizes, batch_size, dtype, block=minibatch_block(sizes, batch_size, dtype))
         self.blas_threads = blas_threads(net)
-        self.run = minibatch_epoch
+        self.run = Direct(minibatch_epoch)
         if twins:
             self.run = FasterTwin(minibatch_epoch, minibatch_epoch_parallel, self.workspace, units=lambda args: 1)
 

@@ -79,6 +79,32 @@ def signature(dispatcher, args):
     return tuple(dispatcher.typeof_pyval(a) for a in args)
 
 
+def entry_point(dispatcher, types):
+    """What to call for arguments of ``types``: the compiled function's entry point, which only
+    unboxes them, compiled or loaded first if need be; the dispatcher itself for a plain function
+    (``types`` None). numba's own dispatch types every call's arguments, and namedtuples in Python:
+    1-2 us each, some 10 us of an epoch call's five; the entry point takes a few hundred ns. A caller
+    must pass arguments of exactly ``types`` (a fit's calls do: the same buffers every time)."""
+    if types is None:
+        return dispatcher
+    dispatcher.compile(types)
+    return dispatcher.overloads[types].entry_point
+
+
+class Direct:
+    """A kernel called through its entry point (:func:`entry_point`) for the types of its first
+    call's arguments: a fit's kernel that has no parallel twin to choose."""
+
+    def __init__(self, dispatcher):
+        self.dispatcher = dispatcher
+        self.call = None
+
+    def __call__(self, *args):
+        if self.call is None:
+            self.call = entry_point(self.dispatcher, signature(self.dispatcher, args))
+        return self.call(*args)
+
+
 class ParallelTwin:
     """The machine code of a parallel twin for one signature, made ready in a background thread:
     loaded from numba's on-disk cache at once, else compiled when :meth:`due` says so.
@@ -180,9 +206,11 @@ class FasterTwin:
     def __init__(self, serial, parallel, workspace, units, blas_threads=None, clock=time.perf_counter):
         self.key = (serial, parallel, workspace.A.shape)
         self.blas_threads = blas_threads or contextlib.nullcontext()
-        self.twins = (serial,)
+        self.serial = serial
+        self.types = None  # the arguments' types, from the first call
+        self.twins = ()  # entry points: (serial,), then (parallel, serial)
         self.waiting = parallel if parallel_pays(workspace) else None
-        self.parallel = None  # its ParallelTwin, from the first call's argument types
+        self.parallel = None  # its ParallelTwin
         self.units = units
         self.clock = clock
         self.seconds_per_unit = [None]
@@ -191,8 +219,11 @@ class FasterTwin:
         self.parallel_calls = 0
 
     def __call__(self, *args):
+        if not self.twins:
+            self.types = signature(self.serial, args)  # once per fit; both twins take the same types
+            self.twins = (entry_point(self.serial, self.types),)
         if self.waiting is not None:
-            self._admit(args)
+            self._admit()
         choice = self._choose()
         twin = self.twins[choice]
         exclusive = choice == 0 and len(self.twins) == 2 and _workqueue()
@@ -226,12 +257,12 @@ class FasterTwin:
         return len(self.twins) == 2 and (self.calls < 4 or None in self.seconds_per_unit
                                          or self.calls % RETRY_EVERY == 0)
 
-    def _admit(self, args):
+    def _admit(self):
         """Make the parallel twin a candidate once it is ready; start its compilation when due."""
         if self.parallel is None:
-            self.parallel = ParallelTwin.of(self.waiting, signature(self.waiting, args))
+            self.parallel = ParallelTwin.of(self.waiting, self.types)
         if self.parallel.ready:
-            self.twins = (self.waiting, self.twins[0])
+            self.twins = (entry_point(self.waiting, self.types), self.twins[0])
             self.seconds_per_unit = [None, self.seconds_per_unit[0]]
             self.waiting = None
             if None not in _learned.get(self.key, (None,)):
