@@ -42,7 +42,7 @@ BASELINE = asv_tools.ASV_DIR / "perf_baseline"
 #: The gate set: asv's -b regex of the benchmarks the gate runs by default.
 GATE_SET = r"^gate\."
 FACTOR = 1.25
-ROUNDS = 4
+ROUNDS = 5
 
 
 def read_baseline(path=BASELINE):

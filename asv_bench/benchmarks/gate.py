@@ -122,7 +122,10 @@ def _prepared(case):
 
 
 class Gate:
-    """The gate's cases, ``number = 1`` call per sample, ``repeat`` samples per asv process."""
+    """The gate's cases, ``number = 1`` call per sample (``NUMBER`` for the shortest), ``repeat``
+    samples per asv process. Few samples per process keep the seeds' case, with its untimed call,
+    under a second of training in a process (``training.PARALLEL_AFTER`` at 40aa085: past it, a
+    parallel twin starts loading during the timed calls); perf_gate.py's rounds give the rest."""
     params = [list(CASES)]
     param_names = ["case"]
     number = 1
