@@ -4,7 +4,7 @@
     python scripts/perf_gate.py --base main              # the same against main
     python scripts/perf_gate.py --base HEAD~1 --bench "fit|kernels" --factor 1.5 --profile fast
 
-By default it runs the gate set (``asv_bench/benchmarks/gate.py``, ``-b '^gate\.'``: a few cases,
+By default it runs the gate set (``asv_bench/benchmarks/gate.py``, asv's ``-b`` ``GATE_SET``: a few cases,
 one per regime, each as a user's process runs it) against the baseline, the last accepted speed:
 the commit recorded in ``asv_bench/perf_baseline``, moved forward on purpose (see that file).
 Base and head the same commit (the baseline just moved to HEAD) is nothing to compare: it passes.

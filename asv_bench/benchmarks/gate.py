@@ -4,11 +4,12 @@ each timed as a user's process gets it.
 Nothing is compiled by hand: a benchmark's first ``setup`` makes one plain untimed call, which
 loads the kernels from numba's on-disk cache (or compiles them), and waits for any kernel that
 call set loading in the background (fastnn's own choice, e.g. a prediction's parallel twin); the
-timed calls then run whatever fastnn chooses in a fresh process (asv starts one per case). The cases use only the API every commit has (``fastnn.fit``,
-``fastnn.datasets.moons``, ``fastnn.MLPClassifier`` and its ``predict_proba``), so the gate can
-compare any two commits. Each timed call takes about 20-300 ms on a 2-vCPU machine. The sizes are
-fixed (no profile): changing a case here changes the gate for every commit alike, but resets its
-asv history, so keep them stable.
+timed calls then run whatever fastnn chooses in a fresh process (asv starts one per case). The
+cases use only the API every commit has (``fastnn.fit``, ``fastnn.datasets.moons``,
+``fastnn.MLPClassifier`` and its ``predict_proba``), so the gate can compare any two commits. A
+timed call takes some 7 (fit at n_h=5: three per sample) to 130 ms on a 2-vCPU machine. The
+sizes are fixed (no profile): changing a case here changes the gate for every commit alike, but
+resets its asv history, so keep them stable.
 
 ``FASTNN_GATE_WARMUP=1`` (perf_gate.py's untimed warm-up pass, ``asv run --quick``) makes the first
 ``setup`` repeat its call for ``WARMUP_SECONDS``: long enough that a kernel fastnn compiles in the
