@@ -176,9 +176,11 @@ def main(argv=None):
         from asv.util import load_json
 
         settings = load_json(str(asv_tools.ASV_DIR / "asv.conf.json"), js_comments=True)
+        # branches: what asv resolves first, whatever the checkout's branches (a clone of another
+        # branch has no "main"); each run records its results under --set-commit-hash
         settings.update(repo=str(asv_tools.ROOT), benchmark_dir=str(asv_tools.ASV_DIR / "benchmarks"),
                         results_dir=str(Path(work) / "results"), html_dir=str(Path(work) / "html"),
-                        env_dir=str(Path(work) / "env"))
+                        env_dir=str(Path(work) / "env"), branches=[head])
         config.write_text(json.dumps(settings))
         asv_args = [f"--config={config}", "--show-stderr"] + [f"--bench={regex}" for regex in benches]
         env = {"FASTNN_ASV_PROFILE": args.profile}
@@ -195,8 +197,12 @@ def main(argv=None):
                 extra = ["--append-samples"] if round_ else []
                 asv_tools.run_commit(commit, work, *timed_args, *extra, env=env)  # failures show in the table
         results = Path(work) / "results"
-        rows, worse = compare(load_results(results, base), load_results(results, head), benchmark_units(results),
-                              args.factor)
+        try:
+            units = benchmark_units(results)
+        except FileNotFoundError:
+            print("perf gate: FAILED: asv recorded no results (its output above says why)")
+            return 1
+        rows, worse = compare(load_results(results, base), load_results(results, head), units, args.factor)
     print_table(rows, base, head, args.factor)
     print(f"perf gate: {len(rows)} benchmarks, {args.rounds} rounds, {time.perf_counter() - began:.0f} s")
     print(verdict_line(rows))

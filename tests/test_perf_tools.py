@@ -144,6 +144,16 @@ def test_by_default_the_gate_set_runs_against_the_baseline_in_alternating_rounds
     assert any("'seeds_estimator'" in line and "3.33x" in line and "WORSE" in line for line in out)
 
 
+def test_the_gate_fails_when_asv_records_nothing(no_asv, capsys):
+    pytest.importorskip("asv")
+    gate, calls = no_asv
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    assert gate.main(["--base", "HEAD~1", "--rounds", "1", "--no-warm-up"]) == 1
+    assert len(calls) == 2
+    assert capsys.readouterr().out.splitlines()[-1].startswith("perf gate: FAILED: asv recorded no results")
+
+
 def test_the_gate_set_covers_each_regime_and_compiles_nothing_by_hand(scripts):
     sys.path.insert(0, str(ROOT / "asv_bench"))
     try:
