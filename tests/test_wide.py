@@ -169,6 +169,18 @@ def test_wide_minibatches_are_cut_in_two_blocks_and_small_ones_are_not():
     assert minibatch_block((784, 100, 10), 20, f64) == 256  # 20 x 79,510 parameters: below SPLIT_WORK
 
 
+def test_each_groups_gradient_row_has_its_own_cache_lines():
+    """Threads accumulate into their own rows of gpart: a line shared by two rows would pass
+    between the cores at every write (padded by at least a line, whatever numpy's alignment)."""
+    from fastnn.training import CACHE_LINE
+
+    for dtype in (np.float32, np.float64):
+        ws = make_workspace((2, 5, 1), 4096, np.dtype(dtype))
+        n_params, row_bytes = 21, ws.gpart.strides[0]
+        assert ws.gpart.shape[0] > 1 and row_bytes % CACHE_LINE == 0
+        assert row_bytes - n_params * ws.gpart.itemsize >= CACHE_LINE
+
+
 def test_blocks_fill_their_bytes_between_the_bounds():
     """Narrow networks get long blocks (rows of A and D within BLOCK_BYTES), wide ones BLOCK."""
     from fastnn.training import BLOCK, BLOCK_BYTES, MAX_BLOCK
