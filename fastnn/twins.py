@@ -7,8 +7,9 @@ the arguments are typed once per fit, never per call (numba's own dispatch types
 
 The parallel twin of a signature becomes available (:class:`ParallelTwin`) in a background thread:
 
-- at once, if numba's on-disk cache holds it (loading it takes some 50 ms, compiling it seconds):
-  a process whose cache is warm trains on every core from its first fit that pays;
+- once the serial twin has trained for ``LOAD_AFTER`` seconds in this process (50 ms), if numba's
+  on-disk cache holds it (loading it takes some 50 ms, compiling it seconds): a process whose
+  cache is warm trains on every core from its first fit that lasts;
 - else compiled, once the serial twin has trained for ``PARALLEL_AFTER`` seconds in this process
   (a short fit never compiles it; many short ones, or a long one, do).
 
@@ -28,8 +29,11 @@ import numba.np.ufunc.parallel
 #: was at most RETRY_SLOWDOWN times slower; else its time is halved and the re-try postponed.
 RETRY_EVERY = 8
 RETRY_SLOWDOWN = 2.0
-#: Seconds of serial training (in this process, on one kernel) after which a parallel twin that
-#: numba's cache does not hold starts compiling in a background thread.
+#: Seconds of serial training (in this process, on one kernel) after which its parallel twin starts
+#: loading from numba's cache in a background thread (some 50 ms of the other core, which a process
+#: that exits meanwhile waits for: a first 50-iteration fit's process took 0.1 s longer when every
+#: fit loaded it), and after which one the cache does not hold starts compiling.
+LOAD_AFTER = 0.05
 PARALLEL_AFTER = 1.0
 _serial_seconds = collections.Counter()  # parallel dispatcher -> seconds its serial twin has trained
 
@@ -260,6 +264,8 @@ class FasterTwin:
     def _admit(self):
         """Make the parallel twin a candidate once it is ready; start its compilation when due."""
         if self.parallel is None:
+            if _serial_seconds[self.waiting] < LOAD_AFTER:
+                return
             self.parallel = ParallelTwin.of(self.waiting, self.types)
         if self.parallel.ready:
             self.twins = (entry_point(self.waiting, self.types), self.twins[0])

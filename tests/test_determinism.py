@@ -56,8 +56,11 @@ def test_different_seeds_differ():
     assert not bitwise_equal(a, b)
 
 
-def test_faster_twin_tries_both_and_keeps_the_faster():
+def test_faster_twin_tries_both_and_keeps_the_faster(monkeypatch):
     """FasterTwin alternates the twins twice, then runs the faster, re-trying the other (a fake clock)."""
+    from fastnn import twins
+
+    monkeypatch.setattr(twins, "LOAD_AFTER", 0.0)  # the parallel twin joins at the first call
     from fastnn.training import make_workspace
     from fastnn.twins import RETRY_EVERY, FasterTwin
 

@@ -96,7 +96,7 @@ def test_the_lazily_compiled_parallel_twin_takes_over_and_gives_the_same_bits():
         import fastnn
         from fastnn import training, twins
         from fastnn.kernels.train import gradient_descent, gradient_descent_parallel
-        twins.PARALLEL_AFTER = 0.0
+        twins.LOAD_AFTER = twins.PARALLEL_AFTER = 0.0
         X, Y = fastnn.datasets.moons(2000, 0.25, seed=0)
         net, data, workspace = training.full_batch(X, Y.astype(float), (2, 6, 1), 2, 0.0, 0, np.dtype(np.float64))
         start = np.random.RandomState(0).randn(25) * 0.5
@@ -115,6 +115,42 @@ def test_the_lazily_compiled_parallel_twin_takes_over_and_gives_the_same_bits():
     assert int(run_python(code, dict(os.environ, NUMBA_NUM_THREADS="2"))) > 5
 
 
+def test_a_parallel_twin_in_the_cache_is_loaded_never_compiled(tmp_path):
+    """A process whose numba cache holds the parallel twin loads it (in the background, once the
+    serial twin has trained LOAD_AFTER seconds) and trains on it with the serial twin's bits, though
+    its compilation would never be due (PARALLEL_AFTER infinite)."""
+    code = """
+        import sys, time
+        import numpy as np
+        import fastnn
+        from fastnn import training, twins
+        from fastnn.kernels.train import gradient_descent, gradient_descent_parallel
+        twins.LOAD_AFTER, twins.PARALLEL_AFTER = 0.0, float("inf")
+        X, Y = fastnn.datasets.moons(4096, 0.25, seed=0)
+        net, data, workspace = training.full_batch(X, Y.astype(float), (2, 6, 1), 2, 0.0, 0, np.dtype(np.float64))
+        start = np.random.RandomState(0).randn(25) * 0.5
+        theta, costs = start.copy(), np.empty(200)
+        if sys.argv[1] == "fill":  # both twins into the cache
+            gradient_descent(theta.copy(), net, data, 0.5, costs[:1], workspace)
+            gradient_descent_parallel(theta.copy(), net, data, 0.5, costs[:1], workspace)
+        else:
+            run = twins.FasterTwin(gradient_descent, gradient_descent_parallel, workspace, units=lambda args: 5)
+            for done in range(0, len(costs), 5):
+                run(theta, net, data, 0.5, costs[done:done + 5], workspace)
+                if run.parallel is not None:
+                    run.parallel.join()  # loaded, or found missing
+            serial, serial_costs = start.copy(), np.empty(len(costs))
+            gradient_descent(serial, net, data, 0.5, serial_costs, workspace)
+            assert np.array_equal(theta, serial) and np.array_equal(costs, serial_costs), "bits differ"
+            print(run.parallel.on_disk, run.parallel_calls)
+    """
+    env = dict(os.environ, NUMBA_NUM_THREADS="2", NUMBA_CACHE_DIR=str(tmp_path))
+    for step in ("fill", "use"):
+        out = run_python(code.replace("sys.argv[1]", repr(step)), env)
+    on_disk, parallel_calls = out.split()
+    assert on_disk == "True" and int(parallel_calls) > 0
+
+
 def test_threads_under_the_workqueue_layer_do_not_abort_the_process():
     """numba's workqueue layer aborts the process when two threads enter parallel regions at
     once; four threads each running fastnn.fit and MLPClassifier.fit with the parallel twins
@@ -125,7 +161,7 @@ def test_threads_under_the_workqueue_layer_do_not_abort_the_process():
         import fastnn
         from fastnn import MLPClassifier, twins
         from fastnn.kernels.train import gradient_descent_parallel, minibatch_epoch_parallel
-        twins.PARALLEL_AFTER = 0.0
+        twins.LOAD_AFTER = twins.PARALLEL_AFTER = 0.0
         X, Y = fastnn.datasets.moons(2048, 0.25, seed=0)
 
         def fit_both():
