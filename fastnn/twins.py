@@ -35,6 +35,11 @@ RETRY_SLOWDOWN = 2.0
 #: fit loaded it), and after which one the cache does not hold starts compiling.
 LOAD_AFTER = 0.05
 PARALLEL_AFTER = 1.0
+#: Least seconds of a serial call per unit of work (an iteration's parallel region, an epoch) for
+#: which the parallel twin is made ready at all: waking numba's sleeping threads costs 20-80 us on
+#: the 2-vCPU VMs measured, so splitting less work than this cannot pay (the seeds' 2 -> 5 -> 1
+#: iteration, 14 us serial: 50 us on two threads). Above it, which twin is faster is measured.
+MIN_UNIT_SECONDS = 50e-6
 _serial_seconds = collections.Counter()  # parallel dispatcher -> seconds its serial twin has trained
 
 #: FasterTwin's per-unit seconds of (parallel, serial) twin, by (serial, parallel, workspace shape).
@@ -264,7 +269,7 @@ class FasterTwin:
     def _admit(self):
         """Make the parallel twin a candidate once it is ready; start its compilation when due."""
         if self.parallel is None:
-            if _serial_seconds[self.waiting] < LOAD_AFTER:
+            if _serial_seconds[self.waiting] < LOAD_AFTER or (self.seconds_per_unit[0] or 0.0) < MIN_UNIT_SECONDS:
                 return
             self.parallel = ParallelTwin.of(self.waiting, self.types)
         if self.parallel.ready:

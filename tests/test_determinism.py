@@ -61,6 +61,7 @@ def test_faster_twin_tries_both_and_keeps_the_faster(monkeypatch):
     from fastnn import twins
 
     monkeypatch.setattr(twins, "LOAD_AFTER", 0.0)  # the parallel twin joins at the first call
+    monkeypatch.setattr(twins, "MIN_UNIT_SECONDS", 0.0)
     from fastnn.training import make_workspace
     from fastnn.twins import RETRY_EVERY, FasterTwin
 
