@@ -77,6 +77,16 @@ def timed(prepare, iterations):
     return time.perf_counter() - began
 
 
+class NewProcess:
+    """Settings of a benchmark whose sample is one new interpreter (``timeraw_``): one run a
+    sample, a few samples, no asv warm-up runs."""
+    repeat = by_profile(1, 3)
+    rounds = 1
+    number = 1
+    min_run_count = 1
+    warmup_time = 0
+
+
 def speedup(fast, slow, seconds, rounds):
     """How many times faster ``fast`` is than ``slow`` (both ``prepare`` functions): median times of
     ``rounds`` interleaved runs.

@@ -13,7 +13,7 @@ import numpy as np
 
 import fastnn
 
-from .common import by_profile
+from .common import NewProcess, by_profile
 
 EPOCHS = 200
 
@@ -49,17 +49,12 @@ for _ in range({fits}):
 """
 
 
-class ShortFitsProcess:
+class ShortFitsProcess(NewProcess):
     """Seconds of a new process (warm numba cache, nothing compiled by hand) that imports fastnn and
     runs a few short fits of the seeds' network: ``fastnn.fit`` for 300 iterations and
     ``MLPClassifier`` for 100 epochs, each ``fits`` times."""
     params = [[1, by_profile(3, 10)]]
     param_names = ["fits"]
-    repeat = by_profile(1, 3)
-    rounds = 1
-    number = 1
-    min_run_count = 1
-    warmup_time = 0
 
     def setup(self, fits):
         subprocess.run([sys.executable, "-c", SHORT_FITS.format(fits=1)], check=True)  # fills the numba cache

@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 
-from .common import by_profile, prepared
+from .common import NewProcess, by_profile, prepared
 
 FIRST_FIT = """
 import fastnn
@@ -24,16 +24,11 @@ atexit.register(shutil.rmtree, os.environ["NUMBA_CACHE_DIR"], True)
 """
 
 
-class ColdAndWarm:
+class ColdAndWarm(NewProcess):
     """What the start-up benchmarks share: a cold and a warm numba cache, one run a sample."""
     params = [["cold", "warm"]]
     param_names = ["numba_cache"]
-    # A cold sample compiles for half a minute: a few samples, no asv warm-up runs.
-    repeat = by_profile(1, 2)
-    rounds = 1
-    number = 1
-    min_run_count = 1
-    warmup_time = 0
+    repeat = by_profile(1, 2)  # a cold sample compiles for half a minute
     timeout = 900
 
 
@@ -93,14 +88,9 @@ class EstimatorStartUp(ColdAndWarm):
         return FIRST_ESTIMATOR_FIT, EMPTY_CACHE if numba_cache == "cold" else ""
 
 
-class ScikitLearnStartUp:
+class ScikitLearnStartUp(NewProcess):
     """The same first estimator fit with scikit-learn's own ``MLPClassifier``: the figure fastnn's
     warm start-up is held to (within 0.5 s of it)."""
-    repeat = by_profile(1, 3)
-    rounds = 1
-    number = 1
-    min_run_count = 1
-    warmup_time = 0
 
     def timeraw_first_estimator_fit(self):
         return FIRST_ESTIMATOR_FIT.replace("from fastnn import", "from sklearn.neural_network import")
