@@ -1,8 +1,9 @@
 """Where the speed of a fit or a prediction is decided: the plan of every kernel call, from shapes.
 
-- Samples in blocks of ``BLOCK`` (a block's activations stay in cache), blocks in at most
-  ``MAX_GROUPS`` groups, the parallel tasks: fixed, so results never depend on the thread count
-  (``make_workspace``); a minibatch cut in two blocks past ``SPLIT_WORK`` (``minibatch_block``).
+- Samples in blocks sized to the network (``block_size``: a block's activations stay in cache),
+  blocks in at most ``MAX_GROUPS`` groups, the parallel tasks: from the shapes alone, so results
+  never depend on the thread count (``make_workspace``); a minibatch cut in two blocks past
+  ``SPLIT_WORK`` (``minibatch_block``).
 - A network with wide layers calls BLAS, held to one thread meanwhile (``blas_threads``).
 - Gradient descent runs chunks of iterations sized to take about ``CHUNK_SECONDS``, so Python gets
   control back often enough for callbacks, progress reports and Ctrl-C (numba cannot interrupt a
