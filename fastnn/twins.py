@@ -3,7 +3,8 @@
 Each driver in ``fastnn.kernels.train`` is compiled twice (``kernels.options.serial_and_parallel``)
 and both twins give the same bits, so the choice only affects speed. It is made per call by
 :class:`FasterTwin`, from what the calls of this process measured, at a cost of microseconds:
-the arguments are typed once per fit, never per call (numba's own dispatch types them in C).
+the arguments are typed once per fit, never per call, and each call goes straight to the compiled
+entry point for those types (:func:`entry_point`).
 
 The parallel twin of a signature becomes available (:class:`ParallelTwin`) in a background thread:
 
