@@ -77,6 +77,11 @@ def kernel(fastmath=EXACT):
     return lambda py_func: _compile(py_func, fastmath)
 
 
+def parallel_kernel(fastmath=EXACT):
+    """Decorator: like :func:`kernel`, with its ``prange`` loops run on numba's threads."""
+    return lambda py_func: _compile(py_func, fastmath, parallel=True)
+
+
 def serial_and_parallel(py_func, fastmath=EXACT):
     """Compile ``py_func`` twice: serial (its ``prange`` runs as ``range``) and parallel.
 

@@ -1,7 +1,7 @@
 """Loss and gradient over many samples, full-batch gradient descent, minibatch epochs and
 predictions, in compiled loops.
 
-Samples are cut into blocks of ``A.shape[2]`` and the blocks into ``n_groups`` contiguous groups.
+Samples are cut into blocks of at most ``A.shape[2]``, of about equal size, and the blocks into ``n_groups`` contiguous groups.
 Each group sums its blocks' gradients into its own row of ``gpart``; the rows are then added in
 group order. The number of groups depends only on the number of blocks, never on the thread
 count, so results are bitwise identical at any number of threads, and the serial and parallel
@@ -13,8 +13,9 @@ from numba import prange
 from .losses import output_activation, output_loss_delta
 from .network import backward_block, forward_block, output_row
 from .optimizers import optimizer_step, regularized_gradient, squared_weights
-from .options import EXACT, kernel, serial_and_parallel
+from .options import EXACT, kernel, parallel_kernel, serial_and_parallel
 from .products import wide
+from .threads import MASK_WORDS, atomic_add, atomic_load, atomic_store, current_cpu, pin, unpin, wait_until
 
 
 @kernel(EXACT)
@@ -25,19 +26,25 @@ def n_groups(n_samples, block, max_groups):
 
 
 @kernel(EXACT)
-def group_loss_grad(g, groups, theta, net, data, start, stop, x_rows, ws):
+def group_loss_grad(g, groups, theta, net, data, start, stop, x_rows, ws, slot=-1):
     """The fused step over group g's blocks of samples ``start .. stop - 1`` (``data.X``
     sample-major if ``x_rows``, for a wide first layer only): for each block, forward, loss
-    (``data.w``-weighted) and backward. The loss goes to ``ws.lpart[g]``, the gradient to ``ws.gpart[g]``.
+    (``data.w``-weighted) and backward. The loss goes to ``ws.lpart[g]``, the gradient to ``ws.gpart[g]``;
+    the block's activations to the buffers ``ws.A[slot]``, ``ws.D[slot]``, ``ws.T[slot]`` (g's if
+    ``slot`` is -1): a thread that computes different groups keeps its buffers in its core's cache.
 
     (The block loop and the step are one kernel, not two: every level of compiled calls makes
     numba optimise and emit the whole tree below it again, a second of a first fit per level.)"""
     sizes = net.sizes
     row = output_row(sizes)
     n_out = sizes[sizes.shape[0] - 1]
-    A, D, T = ws.A[g], ws.D[g], ws.T[g]
-    block = A.shape[1]
-    n_blocks = (stop - start + block - 1) // block
+    slot = g if slot < 0 else slot
+    A, D, T = ws.A[slot], ws.D[slot], ws.T[slot]
+    n_blocks = (stop - start + A.shape[1] - 1) // A.shape[1]
+    # blocks of about equal size (a multiple of 8 samples, the last one shorter), so that groups
+    # of as many blocks are as much work: 2000 samples in four blocks of 640 left one of two
+    # threads 1,280 samples an iteration, and 504 each leave it 1,008
+    block = min(A.shape[1], ((stop - start + n_blocks - 1) // n_blocks + 7) // 8 * 8)
     grad = ws.gpart[g]
     grad[:] = 0
     loss = 0.0
@@ -69,11 +76,27 @@ def _loss_grad(theta, net, data, start, stop, ws):
     """Loss of samples ``start .. stop - 1`` (weighted by ``data.w``); the gradient goes to ``ws.grad``."""
     groups = n_groups(stop - start, ws.A.shape[2], ws.gpart.shape[0])
     for g in prange(groups):
-        group_loss_grad(g, groups, theta, net, data, start, stop, False, ws)
+        group_loss_grad(g, groups, theta, net, data, start, stop, False, ws, g)
     return sum_groups(ws, groups)
 
 
-def _gradient_descent(theta, net, data, learning_rate, costs, ws):
+@kernel(EXACT)
+def descent_step(theta, ws, groups, learning_rate, costs, it):
+    """End iteration ``it`` of gradient descent: its cost (the groups' losses, :func:`sum_groups`)
+    to ``costs[it]``, then ``theta -= learning_rate * grad``, unless the cost is NaN or inf.
+    Returns whether it was finite."""
+    cost = sum_groups(ws, groups)
+    costs[it] = cost
+    if not np.isfinite(cost):
+        return False
+    grad = ws.grad
+    for p in range(theta.shape[0]):
+        theta[p] -= learning_rate * grad[p]
+    return True
+
+
+@kernel(EXACT)
+def gradient_descent(theta, net, data, learning_rate, costs, ws):
     """Full-batch gradient descent, ``len(costs)`` iterations of ``theta -= learning_rate * grad``.
 
     ``costs[i]`` is the cost before iteration i's update. Stops at the first cost that is NaN or
@@ -82,21 +105,59 @@ def _gradient_descent(theta, net, data, learning_rate, costs, ws):
     """
     n_samples = data.X.shape[1]
     groups = n_groups(n_samples, ws.A.shape[2], ws.gpart.shape[0])
-    grad = ws.grad
     for it in range(costs.shape[0]):
-        for g in prange(groups):
-            group_loss_grad(g, groups, theta, net, data, 0, n_samples, False, ws)
-        cost = sum_groups(ws, groups)
-        costs[it] = cost
-        if not np.isfinite(cost):
+        for g in range(groups):
+            group_loss_grad(g, groups, theta, net, data, 0, n_samples, False, ws, g)
+        if not descent_step(theta, ws, groups, learning_rate, costs, it):
             return it
-        for p in range(theta.shape[0]):
-            theta[p] -= learning_rate * grad[p]
     return costs.shape[0]
 
 
+# Counters of the threads of gradient_descent_parallel, a cache line apart.
+_TICKET, _DONE, _STARTED, _STOPPED = 0, 8, 16, 24
+
+
+@parallel_kernel(EXACT)
+def gradient_descent_parallel(theta, net, data, learning_rate, costs, ws):
+    """:func:`gradient_descent` on every thread, in one parallel region for all ``len(costs)``
+    iterations (a region per iteration cost more than the seeds' iteration: ``threads``).
+
+    The work is tickets, each an (iteration, group), that the threads take in order from a shared
+    counter. A thread computes its ticket's group once that iteration has started; the thread that
+    completes an iteration's last group ends it (:func:`descent_step`, which adds the groups in
+    order: the serial twin's bits) and starts the next. A thread waits only for an iteration whose
+    groups others hold, so the region cannot deadlock, whichever threads run it and in whatever
+    order (one thread may take every ticket; a thread that runs several workers runs them one
+    after another, and its later ones find the tickets gone).
+    """
+    n_samples = data.X.shape[1]
+    groups = n_groups(n_samples, ws.A.shape[2], ws.gpart.shape[0])
+    n_iterations = costs.shape[0]
+    workers = groups  # not numba.get_num_threads(): a function pointer, which numba cannot cache
+    sync = np.zeros(32, np.int64)
+    sync[_STOPPED] = n_iterations
+    masks = np.zeros((workers, 2, MASK_WORDS), np.uint64)
+    main_cpu = current_cpu()
+    for w in prange(workers):
+        pinned = pin(masks[w, 0], masks[w, 1], main_cpu)
+        ticket = atomic_add(sync, _TICKET, 1)
+        it = ticket // groups
+        while it < n_iterations:
+            wait_until(sync, _STARTED, it)
+            if it >= atomic_load(sync, _STOPPED):
+                break
+            group_loss_grad(ticket % groups, groups, theta, net, data, 0, n_samples, False, ws, np.int64(w))
+            if atomic_add(sync, _DONE, 1) == (it + 1) * groups - 1:  # the iteration's last group
+                if not descent_step(theta, ws, groups, learning_rate, costs, it):
+                    atomic_store(sync, _STOPPED, it)
+                atomic_store(sync, _STARTED, it + 1)
+            ticket = atomic_add(sync, _TICKET, 1)
+            it = ticket // groups
+        unpin(masks[w, 0], pinned)
+    return atomic_load(sync, _STOPPED)
+
+
 loss_grad, loss_grad_parallel = serial_and_parallel(_loss_grad)
-gradient_descent, gradient_descent_parallel = serial_and_parallel(_gradient_descent)
 
 
 @kernel(EXACT)
@@ -151,7 +212,7 @@ def _minibatch_epoch(theta, net, data, order, batch, batch_size, alpha, loss_sca
         gather_batch(data, order, start, stop, x_rows, batch)
         groups = n_groups(n, block, ws.gpart.shape[0])
         for g in prange(groups):
-            group_loss_grad(g, groups, theta, net, batch, 0, n, x_rows, ws)
+            group_loss_grad(g, groups, theta, net, batch, 0, n, x_rows, ws, g)
         loss = sum_groups(ws, groups)
         weight = 0.0
         for c in range(n):
