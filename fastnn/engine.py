@@ -90,7 +90,7 @@ class Trainer:
             self.run = gradient_descent
             if twins:  # no net: descend runs each chunk under blas_threads(net) already
                 self.run = FasterTwin(gradient_descent, gradient_descent_parallel, self.workspace,
-                                      units=lambda args: len(args[4]))
+                                      units=lambda args: len(args[4]), regions=lambda args: 1)
             self.epochs = self._descend
             return
         n_samples = X.shape[1]

@@ -17,13 +17,18 @@ INITS = {
 }
 
 
-def check_random_state(seed):
-    """A ``RandomState`` from None (fresh entropy), an int, or a ``RandomState`` (used as is)."""
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
-        return np.random.RandomState(seed)
-    if isinstance(seed, np.random.RandomState):
+def check_seed(seed):
+    """``seed`` if it is None, an int or a ``RandomState``; else a ValueError."""
+    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)) \
+            or isinstance(seed, np.random.RandomState):
         return seed
     raise ValueError(f"seed must be None, an int or a numpy.random.RandomState, got {seed!r}")
+
+
+def check_random_state(seed):
+    """A ``RandomState`` from None (fresh entropy), an int, or a ``RandomState`` (used as is)."""
+    seed = check_seed(seed)
+    return seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(seed)
 
 
 def initial_theta(layout, init, seed, dtype):

@@ -166,19 +166,12 @@ def blas_threads(net, x_rows=False):
     return one_blas_thread if x_rows or uses_blas(net.sizes) else contextlib.nullcontext()
 
 
-#: A chunk that may try a twin of unknown speed (``twins.FasterTwin.exploring``) is this many
-#: times shorter.
-TRIAL_SHARE = 16
-
-
-def chunks(total, seconds=CHUNK_SECONDS, exploring=None):
+def chunks(total, seconds=CHUNK_SECONDS, first=None):
     """Yield ``(start, stop)`` ranges covering ``range(total)``, each sized from the previous one's
-    duration to take about ``seconds``; the first is small so that it measures cheaply, and so is
-    one for which ``exploring()`` is true."""
-    start, size = 0, 1
+    duration to take about ``seconds``. The first has ``first`` units (the kernel's expected
+    ``seconds`` worth, when a run already measured it), else one, so that it measures cheaply."""
+    start, size = 0, first or 1
     while start < total:
-        if exploring is not None and exploring():
-            size = max(1, size // TRIAL_SHARE)
         stop = min(total, start + size)
         began = time.perf_counter()
         yield start, stop
@@ -206,7 +199,8 @@ def descend(run, theta, net, data, learning_rate, costs, workspace, start=0):
     the chunks, so a run stopped at ``k`` and continued from ``start=k`` gives the same bits.
     """
     rate = theta.dtype.type(learning_rate)
-    for first, stop in chunks(len(costs) - start, exploring=getattr(run, "exploring", None)):
+    expected = run.units_in(CHUNK_SECONDS) if hasattr(run, "units_in") else None
+    for first, stop in chunks(len(costs) - start, first=expected):
         first, stop = start + first, start + stop
         with blas_threads(net):
             done = run(theta, net, data, rate, costs[first:stop], workspace)

@@ -25,6 +25,7 @@ import time
 
 import numba
 import numba.np.ufunc.parallel
+import numpy as np
 
 #: The twin that lost is tried again every this many calls (the machine's load changes), if it
 #: was at most RETRY_SLOWDOWN times slower; else its time is halved and the re-try postponed.
@@ -36,14 +37,20 @@ RETRY_SLOWDOWN = 2.0
 #: fit loaded it), and after which one the cache does not hold starts compiling.
 LOAD_AFTER = 0.05
 PARALLEL_AFTER = 1.0
-#: Least seconds of a serial call per unit of work (an iteration's parallel region, an epoch) for
-#: which the parallel twin is made ready at all: waking numba's sleeping threads costs 20-80 us on
-#: the 2-vCPU VMs measured, so splitting less work than this cannot pay (the seeds' 2 -> 5 -> 1
-#: iteration, 14 us serial: 50 us on two threads). Above it, which twin is faster is measured.
-MIN_UNIT_SECONDS = 50e-6
+#: Least seconds of serial work per parallel region the twin would open (an epoch's minibatch; a
+#: whole call of ``gradient_descent_parallel``) for which the parallel twin is made ready at all:
+#: waking numba's sleeping threads costs 20-80 us on the 2-vCPU VMs measured, so splitting less
+#: work than this cannot pay (the seeds' 2 -> 5 -> 1 iteration, 14 us serial, took 50 us on two
+#: threads with a region per iteration). Above it, which twin is faster is measured.
+MIN_REGION_SECONDS = 50e-6
+#: Least seconds of a call (at the serial twin's speed) for which a twin is chosen and timed: a
+#: shorter one measures the parallel twin's fixed costs (some 5-30 us: waking threads, waiting for
+#: the last one), not its speed, and runs the serial twin.
+MIN_TRIAL_SECONDS = 0.5e-3
 _serial_seconds = collections.Counter()  # parallel dispatcher -> seconds its serial twin has trained
 
-#: FasterTwin's per-unit seconds of (parallel, serial) twin, by (serial, parallel, workspace shape).
+#: FasterTwin's per-unit seconds of (parallel, serial) twin, by (serial, parallel, workspace shape);
+#: None for one not timed yet.
 _learned = {}
 
 
@@ -52,27 +59,33 @@ def parallel_pays(workspace):
     return workspace.gpart.shape[0] > 1 and thread_count() > 1
 
 
-#: How numba's OpenMP threads wait between parallel regions, unless ``OMP_WAIT_POLICY`` is set.
+#: How numba's OpenMP threads wait between parallel regions, unless the user set either variable.
 #: OpenMP's default lets them spin for a while; on a 2-vCPU VM a spinning thread that shares its
 #: core with another process (OpenBLAS's workers spinning after a NumPy or scikit-learn call, or
 #: another job) makes every barrier wait for the scheduler: a 10-iteration seeds' fit took 80 ms
-#: instead of 0.1 ms. Sleeping threads cost some 30 us to wake, every time, and never more.
-WAIT_POLICY = "PASSIVE"
+#: instead of 0.1 ms. Threads that sleep at once cost some 40 us to wake, at the start of a region
+#: and again at its end (the thread that waits there has gone to sleep): 100 us of a chunk of
+#: ``gradient_descent_parallel``. GNU OpenMP's threads spin ``GOMP_SPINCOUNT`` times (some 20-50
+#: us) before they sleep, which catches a region's end and back-to-back regions; other runtimes
+#: sleep at once (``OMP_WAIT_POLICY``).
+WAIT_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "1000"}
 _launch_lock = threading.Lock()
 
 
 def launch_threads():
-    """Start numba's thread pool (once per process, some 15 ms), with ``WAIT_POLICY``. The
-    variable is set only while numba loads its OpenMP runtime, which reads it then, so that other
-    OpenMP runtimes the process loads later (scikit-learn's, PyTorch's) keep their own default."""
+    """Start numba's thread pool (once per process, some 15 ms), with ``WAIT_ENVIRONMENT``. The
+    variables are set only while numba loads its OpenMP runtime, which reads them then, so that
+    other OpenMP runtimes the process loads later (scikit-learn's, PyTorch's) keep their own
+    defaults."""
     with _launch_lock:
-        if "OMP_WAIT_POLICY" in os.environ:
+        if any(name in os.environ for name in WAIT_ENVIRONMENT):
             return numba.np.ufunc.parallel._launch_threads()
-        os.environ["OMP_WAIT_POLICY"] = WAIT_POLICY
+        os.environ.update(WAIT_ENVIRONMENT)
         try:
             numba.np.ufunc.parallel._launch_threads()
         finally:
-            del os.environ["OMP_WAIT_POLICY"]
+            for name in WAIT_ENVIRONMENT:
+                del os.environ[name]
 
 
 def thread_count():
@@ -81,12 +94,34 @@ def thread_count():
     return numba.get_num_threads()
 
 
+def _argument_key(value):
+    """What numba's type of ``value`` depends on, found in a microsecond: an array's dtype, ndim,
+    layout, writability and alignment; a tuple's class and items; else the Python type."""
+    if isinstance(value, np.ndarray):
+        flags = value.flags
+        return value.dtype, value.ndim, flags.c_contiguous, flags.f_contiguous, flags.writeable, flags.aligned
+    if isinstance(value, tuple):
+        return (type(value),) + tuple(_argument_key(item) for item in value)
+    return type(value)
+
+
+_signatures = {}  # (dispatcher, argument keys) -> numba's argument types
+
+
 def signature(dispatcher, args):
-    """numba's argument types of ``args`` for ``dispatcher`` (some 0.1-0.3 ms: once per fit, not per
-    call); None for a plain function (``NUMBA_DISABLE_JIT``)."""
+    """numba's argument types of ``args`` for ``dispatcher``; None for a plain function
+    (``NUMBA_DISABLE_JIT``). numba types them in 0.1-0.3 ms (the namedtuples in Python): done once
+    per process for each kind of arguments (:func:`_argument_key`), not once per fit."""
     if not hasattr(dispatcher, "typeof_pyval"):
         return None
-    return tuple(dispatcher.typeof_pyval(a) for a in args)
+    key = (dispatcher, tuple(_argument_key(a) for a in args))
+    types = _signatures.get(key)
+    if types is None:
+        types = _signatures[key] = tuple(dispatcher.typeof_pyval(a) for a in args)
+    return types
+
+
+_entry_points = {}  # (dispatcher, id of the argument types) -> (types, entry point)
 
 
 def entry_point(dispatcher, types):
@@ -94,11 +129,15 @@ def entry_point(dispatcher, types):
     unboxes them, compiled or loaded first if need be; the dispatcher itself for a plain function
     (``types`` None). numba's own dispatch types every call's arguments, and namedtuples in Python:
     1-2 us each, some 10 us of an epoch call's five; the entry point takes a few hundred ns. A caller
-    must pass arguments of exactly ``types`` (a fit's calls do: the same buffers every time)."""
+    must pass arguments of exactly ``types`` (a fit's calls do: the same buffers every time).
+    Found once per process (numba's lookup hashes the types: some 0.1 ms)."""
     if types is None:
         return dispatcher
-    dispatcher.compile(types)
-    return dispatcher.overloads[types].entry_point
+    found = _entry_points.get((dispatcher, id(types)))
+    if found is None or found[0] is not types:
+        dispatcher.compile(types)
+        found = _entry_points[(dispatcher, id(types))] = (types, dispatcher.overloads[types].entry_point)
+    return found[1]
 
 
 class Direct:
@@ -199,91 +238,107 @@ _parallel_region = threading.Lock()
 class FasterTwin:
     """A kernel that calls whichever of its serial and parallel twins has lately been faster.
 
-    On an idle machine the parallel twin wins; when other processes hold the cores, a parallel
-    region waits at its barrier for a descheduled thread and can run 100x slower than the serial
-    twin. Each call is timed per unit of work (``units(args)``, e.g. the chunk's iterations), and
-    runs under ``blas_threads`` (a context manager, or None).
+    On an idle machine the parallel twin wins; when other processes hold the cores, its threads
+    wait for descheduled ones and it can run slower than the serial twin. Each call is timed per
+    unit of work (``units(args)``, e.g. the chunk's iterations), and runs under ``blas_threads``
+    (a context manager, or None). ``regions(args)`` is the number of parallel regions the parallel
+    twin opens for a call (default: one per unit).
 
     The serial twin runs first, while the parallel one is made ready (:class:`ParallelTwin`). From
-    then on: the parallel twin, the serial one, again both, then the faster one, with the other
-    re-tried every ``RETRY_EVERY`` calls. What a run learned is kept for the next one on the same
-    twins and workspace shapes, which starts on the faster twin: without it, a short fit (an epoch
-    per call, three epochs) would run a third of its calls on the slower twin, every time. Under
-    numba's workqueue threading layer one thread at a time runs a parallel twin; the others run
-    the serial one meanwhile.
+    then on, on calls long enough to time (``MIN_TRIAL_SECONDS``) and to split
+    (``MIN_REGION_SECONDS``): the parallel twin, the serial one, again both, then the faster one,
+    with the other re-tried every ``RETRY_EVERY`` calls. What a run learned is kept for the next one
+    on the same twins and workspace shapes, which starts on the faster twin: without it, a short fit
+    (an epoch per call, three epochs) would run a third of its calls on the slower twin, every time.
+    The first call of a parallel twin in a process starts OpenMP's threads (milliseconds) and is
+    not timed. Under numba's workqueue threading layer one thread at a time runs a parallel twin;
+    the others run the serial one meanwhile.
     """
 
-    def __init__(self, serial, parallel, workspace, units, blas_threads=None, clock=time.perf_counter):
+    PARALLEL, SERIAL = 0, 1
+
+    def __init__(self, serial, parallel, workspace, units, regions=None, blas_threads=None, clock=time.perf_counter):
         self.key = (serial, parallel, workspace.A.shape)
         self.blas_threads = blas_threads or contextlib.nullcontext()
         self.serial = serial
         self.types = None  # the arguments' types, from the first call
-        self.twins = ()  # entry points: (serial,), then (parallel, serial)
+        self.twins = [None, None]  # entry points of (parallel, serial), once known
         self.waiting = parallel if parallel_pays(workspace) else None
         self.parallel = None  # its ParallelTwin
         self.units = units
+        self.regions = regions or units
         self.clock = clock
-        self.seconds_per_unit = [None]
-        self.calls = 0
+        self.seconds_per_unit = list(_learned.get(self.key, (None, None)))  # (parallel, serial)
+        self.calls = 4 if None not in self.seconds_per_unit else 0  # past the alternation if learned
         self.parallel_calls = 0
 
     def __call__(self, *args):
-        if not self.twins:
+        if self.twins[self.SERIAL] is None:
             self.types = signature(self.serial, args)  # once per fit; both twins take the same types
-            self.twins = (entry_point(self.serial, self.types),)
+            self.twins[self.SERIAL] = entry_point(self.serial, self.types)
         if self.waiting is not None:
-            self._admit()
-        choice = self._choose()
-        twin = self.twins[choice]
-        exclusive = choice == 0 and len(self.twins) == 2 and _workqueue()
+            self._admit(args)
+        choice = self._choose(args)
+        trial = choice is not None
+        choice = self.SERIAL if choice is None else choice
+        exclusive = choice == self.PARALLEL and _workqueue()
         if exclusive and not _parallel_region.acquire(blocking=False):
-            choice, exclusive, twin = 1, False, self.twins[1]
+            choice, exclusive, trial = self.SERIAL, False, False
+        first_parallel = choice == self.PARALLEL and not _parallel_started
         began = self.clock()
         try:
             with self.blas_threads:
-                result = twin(*args)
+                result = self.twins[choice](*args)
         finally:
             if exclusive:
                 _parallel_region.release()
         seconds = self.clock() - began
+        if first_parallel:
+            _start_parallel()
+            return result
         self.seconds_per_unit[choice] = seconds / max(1, self.units(args))
-        if len(self.twins) == 1:
-            if self.waiting is not None:  # compiling or loading happened in entry_point, untimed
-                _serial_seconds[self.waiting] += seconds
-        else:
-            self.parallel_calls += choice == 0
+        if self.waiting is not None:  # compiling or loading happened in entry_point, untimed
+            _serial_seconds[self.waiting] += seconds
+        if trial:
+            self.parallel_calls += choice == self.PARALLEL
             self.calls += 1
-            _learned[self.key] = tuple(self.seconds_per_unit)
+        _learned[self.key] = tuple(self.seconds_per_unit)
         return result
 
-    def exploring(self):
-        """Whether the next call may try a twin whose speed is unknown or old: a caller that can
-        (``training.chunks``) makes that call short, since a parallel twin can run 100x slower
-        than the serial one on a busy machine."""
-        if self.waiting is not None:
-            return self.parallel is not None and self.parallel.ready  # joins at the next call
-        return len(self.twins) == 2 and (self.calls < 4 or None in self.seconds_per_unit
-                                         or self.calls % RETRY_EVERY == 0)
+    def units_in(self, seconds):
+        """About how many units of work the next call can do in ``seconds``, at the speed of the
+        faster twin measured so far (in this process); None before any call."""
+        known = [t for t in self.seconds_per_unit if t is not None]
+        return max(1, int(seconds / min(known))) if known else None
 
-    def _admit(self):
-        """Make the parallel twin a candidate once it is ready; start its compilation when due."""
+    def _serial_seconds(self, args):
+        """Seconds the serial twin would take for ``args`` (0 before it ran)."""
+        return (self.seconds_per_unit[self.SERIAL] or 0.0) * self.units(args)
+
+    def _admit(self, args):
+        """Make the parallel twin a candidate once it is ready; start loading it once the serial
+        twin has trained ``LOAD_AFTER`` seconds in the process on calls with enough work per
+        region, and compiling it when due."""
         if self.parallel is None:
-            if _serial_seconds[self.waiting] < LOAD_AFTER or (self.seconds_per_unit[0] or 0.0) < MIN_UNIT_SECONDS:
+            if (_serial_seconds[self.waiting] < LOAD_AFTER
+                    or self._serial_seconds(args) / max(1, self.regions(args)) < MIN_REGION_SECONDS):
                 return
             self.parallel = ParallelTwin.of(self.waiting, self.types)
         if self.parallel.ready:
-            self.twins = (entry_point(self.waiting, self.types), self.twins[0])
-            self.seconds_per_unit = [None, self.seconds_per_unit[0]]
+            self.twins[self.PARALLEL] = entry_point(self.waiting, self.types)
             self.waiting = None
-            if None not in _learned.get(self.key, (None,)):
-                self.seconds_per_unit = list(_learned[self.key])
-                self.calls = 4  # past the alternation
         elif _serial_seconds[self.waiting] >= PARALLEL_AFTER:
             self.parallel.due()
 
-    def _choose(self):
-        if len(self.twins) == 1:
-            return 0
+    def _choose(self, args):
+        """Index of the twin to run; None for the serial one on a call too short to time (under
+        ``MIN_TRIAL_SECONDS``) or to split (under ``MIN_REGION_SECONDS`` a parallel region), which
+        is not a trial of either."""
+        if self.twins[self.PARALLEL] is None:
+            return self.SERIAL
+        serial_seconds = self._serial_seconds(args)
+        if serial_seconds < MIN_TRIAL_SECONDS or serial_seconds / max(1, self.regions(args)) < MIN_REGION_SECONDS:
+            return None
         times = self.seconds_per_unit
         if self.calls < 4 or None in times:  # None: every parallel turn so far found the region taken
             return self.calls % 2
@@ -294,3 +349,12 @@ class FasterTwin:
                 return slower
             times[slower] /= 2
         return faster
+
+
+_parallel_started = False
+
+
+def _start_parallel():
+    """Note that a parallel twin ran in this process (OpenMP's threads exist)."""
+    global _parallel_started
+    _parallel_started = True

@@ -61,7 +61,9 @@ def test_faster_twin_tries_both_and_keeps_the_faster(monkeypatch):
     from fastnn import twins
 
     monkeypatch.setattr(twins, "LOAD_AFTER", 0.0)  # the parallel twin joins at the first call
-    monkeypatch.setattr(twins, "MIN_UNIT_SECONDS", 0.0)
+    monkeypatch.setattr(twins, "MIN_REGION_SECONDS", 0.0)
+    monkeypatch.setattr(twins, "MIN_TRIAL_SECONDS", 0.0)
+    monkeypatch.setattr(twins, "_parallel_started", True)  # else the process's first parallel call is not timed
     from fastnn.training import make_workspace
     from fastnn.twins import RETRY_EVERY, FasterTwin
 

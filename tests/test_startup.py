@@ -96,7 +96,7 @@ def test_the_lazily_compiled_parallel_twin_takes_over_and_gives_the_same_bits():
         import fastnn
         from fastnn import training, twins
         from fastnn.kernels.train import gradient_descent, gradient_descent_parallel
-        twins.LOAD_AFTER = twins.PARALLEL_AFTER = twins.MIN_UNIT_SECONDS = 0.0
+        twins.LOAD_AFTER = twins.PARALLEL_AFTER = twins.MIN_REGION_SECONDS = twins.MIN_TRIAL_SECONDS = 0.0
         X, Y = fastnn.datasets.moons(2000, 0.25, seed=0)
         net, data, workspace = training.full_batch(X, Y.astype(float), (2, 6, 1), 2, 0.0, 0, np.dtype(np.float64))
         start = np.random.RandomState(0).randn(25) * 0.5
@@ -125,7 +125,8 @@ def test_a_parallel_twin_in_the_cache_is_loaded_never_compiled(tmp_path):
         import fastnn
         from fastnn import training, twins
         from fastnn.kernels.train import gradient_descent, gradient_descent_parallel
-        twins.LOAD_AFTER, twins.MIN_UNIT_SECONDS, twins.PARALLEL_AFTER = 0.0, 0.0, float("inf")
+        twins.LOAD_AFTER, twins.MIN_REGION_SECONDS, twins.PARALLEL_AFTER = 0.0, 0.0, float("inf")
+        twins.MIN_TRIAL_SECONDS = 0.0
         X, Y = fastnn.datasets.moons(4096, 0.25, seed=0)
         net, data, workspace = training.full_batch(X, Y.astype(float), (2, 6, 1), 2, 0.0, 0, np.dtype(np.float64))
         start = np.random.RandomState(0).randn(25) * 0.5
@@ -161,7 +162,7 @@ def test_threads_under_the_workqueue_layer_do_not_abort_the_process():
         import fastnn
         from fastnn import MLPClassifier, twins
         from fastnn.kernels.train import gradient_descent_parallel, minibatch_epoch_parallel
-        twins.LOAD_AFTER = twins.PARALLEL_AFTER = twins.MIN_UNIT_SECONDS = 0.0
+        twins.LOAD_AFTER = twins.PARALLEL_AFTER = twins.MIN_REGION_SECONDS = twins.MIN_TRIAL_SECONDS = 0.0
         X, Y = fastnn.datasets.moons(2048, 0.25, seed=0)
 
         def fit_both():
