@@ -1,6 +1,7 @@
 """The ``fastnn`` command: ``train`` one network, ``sweep`` a grid of them (seed 004), ``demo`` the speed-up,
-``compile`` every kernel into numba's cache ahead of time."""
+``compile`` every kernel into numba's cache ahead of time, ``cache`` shows where that cache is."""
 import argparse
+import os
 import sys
 import time
 
@@ -145,15 +146,53 @@ def warm_up(X, Y, **settings):
 def compile_kernels(args):
     """Compile every kernel (both dtypes, both twins, the estimators' too) into numba's on-disk
     cache, so that later processes start warm: for Docker images and CI."""
-    from numba.core import config
-
-    from .kernels.cache import cache_directory
+    from .kernels.cache import cache_info
     from .precompile import compile_all
 
     began = time.perf_counter()
     compile_all(progress=args.progress)
-    where = cache_directory(config.CACHE_DIR or None)
-    print(f"compiled in {time.perf_counter() - began:.1f} s into {where or 'no cache (not writable)'}")
+    info = cache_info()
+    where = f"{info['path']} ({KINDS[info['kind']]})" if info["path"] else "no cache (not writable)"
+    print(f"compiled in {time.perf_counter() - began:.1f} s into {where}")
+
+
+#: What each kind of cache directory means, for ``fastnn compile`` and ``fastnn cache``.
+KINDS = {"NUMBA_CACHE_DIR": "NUMBA_CACHE_DIR", "user": "per user, shared by every install of these kernels",
+         "package": "the package's own", "temporary": "private temporary: the system may delete it", None: "none"}
+
+
+def _size(path):
+    """Files and bytes under ``path``."""
+    sizes = [os.path.getsize(os.path.join(folder, name)) for folder, _, names in os.walk(path) for name in names]
+    return len(sizes), sum(sizes)
+
+
+def cache(args):
+    """Where this process caches the compiled kernels (numba's on-disk cache) and why: the places
+    tried in order, and the per-user directories of other kernel versions; --clear deletes the
+    per-user directories (every version's), so the next process compiles again."""
+    import shutil
+
+    from .kernels.cache import cache_info
+
+    info = cache_info()
+    if args.clear:
+        shutil.rmtree(info["user_root"], ignore_errors=True)
+        print(f"deleted {info['user_root']}")
+        return
+    print(f"kernels cached in: {info['path'] or 'nowhere: every process compiles them'} ({KINDS[info['kind']]})")
+    if info["path"] and os.path.isdir(info["path"]):
+        files, size = _size(info["path"])
+        print(f"  {files} files, {size / 1e6:.1f} MB")
+    print("in order of preference:")
+    for kind, path, writable in info["tried"]:
+        print(f"  {kind:<16} {path}{'' if writable else ' (not writable)'}")
+    others = sorted(set(os.listdir(info["user_root"])) - {info["version_key"]}) if os.path.isdir(info["user_root"]) else []
+    if others:
+        print(f"other versions in {info['user_root']}:")
+        for name in others:
+            files, size = _size(os.path.join(info["user_root"], name))
+            print(f"  {name}: {files} files, {size / 1e6:.1f} MB")
 
 
 def demo(args):
@@ -251,6 +290,10 @@ def build_parser():
                               description=compile_kernels.__doc__)
     run.add_argument("--no-progress", dest="progress", action="store_false", help="print no progress")
     run.set_defaults(run=compile_kernels)
+
+    run = commands.add_parser("cache", help="where the compiled kernels are cached", description=cache.__doc__)
+    run.add_argument("--clear", action="store_true", help="delete the per-user cache (every version's)")
+    run.set_defaults(run=cache)
     return parser
 
 

@@ -3,12 +3,18 @@
     python scripts/startup_times.py              # the table: cold (empty numba cache), then warm
     python scripts/startup_times.py --profile    # seconds of compilation per kernel and signature
     python scripts/startup_times.py --repeat 3   # medians of 3 runs per cell
+    python scripts/startup_times.py --second-install [ROOT]   # a second copy of the package's first fit
 
 Each cell is the wall-clock time of a new interpreter (``python -c``) that imports fastnn (or
 scikit-learn) and runs a first fit. "cold" runs with ``NUMBA_CACHE_DIR`` set to a new empty
 directory, so every kernel the call needs compiles; "warm" runs again on the same directory, so
 they load from numba's on-disk cache. scikit-learn compiles nothing: its cold and warm are the
 same run twice. Other processes on the machine inflate the cold figures most.
+
+``--second-install`` copies the package (this checkout's, or the one under ROOT) twice, as two
+virtualenvs of one user would hold it, with ``HOME`` and ``XDG_CACHE_HOME`` in a new temporary
+directory and ``NUMBA_CACHE_DIR`` unset: the fit from the first copy (cold), then the first fit
+from the second copy (warm if the two share the cache), then the second copy's again.
 """
 import argparse
 import os
@@ -94,6 +100,34 @@ def run(code, cache_dir):
     return seconds, done.stderr
 
 
+def second_install(root, repeat):
+    """Rows ``(case, seconds)``: the fit case from a first copy of ``root``'s package, from a
+    second copy, and from the second again; medians of ``repeat`` new users."""
+    import compileall
+    import shutil
+    import time
+
+    cases = ("first install, first fit", "second install, first fit", "second install, second fit")
+    seconds = {case: [] for case in cases}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="fastnn-second-install-") as tmp:
+            env = {key: value for key, value in os.environ.items()
+                   if not key.startswith("NUMBA_CACHE") and key != "PYTHONDONTWRITEBYTECODE"}
+            env.update(HOME=f"{tmp}/home", XDG_CACHE_HOME=f"{tmp}/cache")
+            sites = [Path(tmp) / name for name in ("first", "second")]
+            for site in sites:
+                shutil.copytree(Path(root) / "fastnn", site / "fastnn", ignore=shutil.ignore_patterns("__pycache__"))
+                compileall.compile_dir(site, quiet=1)  # as pip does
+            for case, site in zip(cases, sites + sites[1:]):
+                began = time.perf_counter()
+                done = subprocess.run([sys.executable, "-c", FIT], env=dict(env, PYTHONPATH=str(site)), cwd=tmp,
+                                      capture_output=True, text=True)
+                seconds[case].append(time.perf_counter() - began)
+                if done.returncode:
+                    raise RuntimeError(f"the start-up process failed:\n{done.stderr}")
+    return [(case, statistics.median(values)) for case, values in seconds.items()]
+
+
 def table(repeat):
     """Rows ``(case, cold seconds, warm seconds)``, medians of ``repeat`` fresh cache directories."""
     with tempfile.TemporaryDirectory(prefix="fastnn-startup-") as cache:
@@ -127,7 +161,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=1, help="runs per cell, the median is shown (default 1)")
     parser.add_argument("--profile", action="store_true", help="compile seconds per kernel of each fastnn case")
+    parser.add_argument("--second-install", nargs="?", const=str(ROOT), metavar="ROOT",
+                        help="the fit case from two copies of the package under ROOT (default this checkout)")
     args = parser.parse_args()
+    if args.second_install:
+        print(f"| {args.second_install}: fit case, new user, no NUMBA_CACHE_DIR | seconds |\n|---|---:|")
+        for case, seconds in second_install(args.second_install, args.repeat):
+            print(f"| {case} | {seconds:.2f} s |")
+        print(f"\n{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at the end")
+        return
     if args.profile:
         for label, code in list(CASES.items())[:2]:
             print(label)

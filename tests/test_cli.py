@@ -135,7 +135,7 @@ def test_compile_runs_every_step_and_leaves_every_twin_compiled():
 
 
 @pytest.mark.parametrize("command, options", [
-    ([], ["train", "sweep", "demo", "compile"]),
+    ([], ["train", "sweep", "demo", "compile", "cache"]),
     (["train"], ["--hidden", "--activation", "--learning-rate", "--iterations", "--seed", "--save", "--plot",
                   "--optimizer", "--batch-size"]),
     (["sweep"], ["--quick", "--jobs", "--csv", "--png", "--min-accuracy", "--max-gap"]),
