@@ -2,7 +2,9 @@
 solver (``lbfgs`` over the fused loss-and-gradient kernel, ``sgd``/``adam`` an epoch per compiled
 call), weights, the forward pass of a prediction. The two estimators are in ``fastnn.estimators.mlp``.
 """
+import copy
 import warnings
+from contextlib import contextmanager
 from itertools import chain
 from numbers import Integral, Real
 
@@ -22,6 +24,7 @@ from ..training import blas_threads, make_workspace
 from ..twins import FasterTwin
 from .convert import SklearnConversionMixin
 from .network import HIDDEN_ACTIVATIONS, Network
+from .scoring import scorer_of
 from .stopping import _StoppingRules, non_finite_weights
 
 _STOCHASTIC_SOLVERS = ["sgd", "adam"]
@@ -56,12 +59,13 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dtype": [None, StrOptions({"float32", "float64"}), Options(type, {np.float32, np.float64}),
                   Options(np.dtype, {np.dtype(np.float32), np.dtype(np.float64)})],
+        "scoring": [None, str, callable],
     }
 
     def __init__(self, hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, learning_rate_init,
                  power_t, max_iter, loss, shuffle, random_state, tol, verbose, warm_start, momentum,
                  nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2, epsilon, n_iter_no_change,
-                 max_fun, dtype):
+                 max_fun, dtype, scoring):
         self.activation = activation
         self.solver = solver
         self.alpha = alpha
@@ -87,6 +91,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.dtype = dtype
+        self.scoring = scoring
 
     # ---- fitting -----------------------------------------------------------------------------
 
@@ -108,7 +113,27 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
         self : object
             Returns a trained MLP model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        with self._unchanged_on_error():
+            return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @contextmanager
+    def _unchanged_on_error(self, validation_data=None):
+        """Leave the estimator as it was if the fit raises, when ``scoring`` or ``validation_data``
+        is given (a scorer may raise after some epochs): the fitted state that training changes
+        in place is copied first, the rest it replaces."""
+        if self.scoring is None and validation_data is None:
+            yield
+            return
+        saved = dict(vars(self))
+        for name in ("loss_curve_", "validation_scores_", "validation_loss_curve_", "_optimizer"):
+            if name in saved:
+                saved[name] = copy.deepcopy(saved[name])
+        try:
+            yield
+        except Exception:
+            vars(self).clear()
+            vars(self).update(saved)
+            raise
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:
@@ -116,7 +141,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
                                  "stochastic.")
         return True
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
@@ -144,7 +169,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
             self._initialize(y, layer_units, X.dtype)
 
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, layer_units, incremental)
+            self._fit_stochastic(X, y, sample_weight, layer_units, incremental, validation_data)
         else:
             self._fit_lbfgs(X, y, sample_weight, layer_units)
 
@@ -181,17 +206,20 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
             self.intercepts_.append(self._random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False))
         self._best_coefs = [c.copy() for c in self.coefs_]
         self._best_intercepts = [i.copy() for i in self.intercepts_]
+        vars(self).pop("_validation_set", None)  # partial_fit's, from an earlier fit
 
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_ = []
+                self.validation_loss_curve_ = []
                 self.best_validation_score_ = -np.inf
                 self.best_loss_ = None
             else:
                 self.best_loss_ = np.inf
                 self.validation_scores_ = None
+                self.validation_loss_curve_ = None
                 self.best_validation_score_ = None
 
     def _loss_scale(self):
@@ -232,16 +260,28 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
         theta[order] = opt_res.x
         self._set_weights(network, theta, X.dtype)
 
-    def _fit_stochastic(self, X, y, sample_weight, layer_units, incremental):
-        """scikit-learn's epoch loop for sgd and adam; each epoch is one compiled call."""
+    def _fit_stochastic(self, X, y, sample_weight, layer_units, incremental, validation_data):
+        """scikit-learn's epoch loop for sgd and adam; each epoch is one compiled call. ``fit`` with
+        early stopping, or ``partial_fit`` given ``validation_data`` (once), score each epoch on a
+        validation set."""
         network = Network(layer_units, self.activation, self.out_activation_, X.dtype)
         theta = network.pack(self.coefs_, self.intercepts_)
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = make_optimizer(self, theta.size, theta.dtype)
 
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
-        X_train, y_train, sample_weight_train, validation = self._validation_split(X, y, sample_weight, network.dtype)
+        scorer = scorer_of(self)
+        if incremental:
+            validation = self._partial_fit_validation(validation_data, network.dtype)
+            if self.early_stopping and validation is None:
+                raise ValueError("partial_fit does not support early_stopping=True; to stop on a validation score, "
+                                 "pass partial_fit validation_data=(X_val, y_val)")
+            X_train, y_train, sample_weight_train = X, y, sample_weight
+        else:
+            X_train, y_train, sample_weight_train, validation = self._validation_split(X, y, sample_weight,
+                                                                                       network.dtype)
+        keep_best = validation is not None and not incremental
+        if validation is not None and getattr(self, "validation_loss_curve_", None) is None:
+            self.validation_loss_curve_ = []  # a model converted from scikit-learn's, on with warm_start
 
         n_samples = X_train.shape[0]
         if self.batch_size == "auto":
@@ -268,7 +308,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
             self.n_iter_ = 0
             for loss in epochs:
                 if loss is None:
-                    self._diverged(epoch.done, n_samples)  # raises, or (early stopping) runs out max_iter
+                    self._diverged(epoch.done, n_samples, keep_best)  # raises, or (early stopping) runs out max_iter
                     break
                 self.n_iter_ += 1
                 self.loss_ = loss
@@ -277,14 +317,19 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
                 if self.verbose:
                     print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
 
-                self._update_no_improvement_count(validation, network, theta)
+                self._update_no_improvement_count(validation, scorer, network, theta)
                 if self._epoch_ends(network, theta, more=not incremental and self.n_iter_ < self.max_iter):
                     break  # a callback asked to stop
 
+                stop = False
                 if self._no_improvement_count > self.n_iter_no_change:
-                    if self._optimizer.trigger_stopping(self._stop_message(), self.verbose):
-                        break
-                    self._no_improvement_count = 0
+                    stop = self._optimizer.trigger_stopping(self._stop_message(validation), self.verbose)
+                    if not stop:
+                        self._no_improvement_count = 0
+                if incremental and validation is not None:
+                    self.should_stop_ = stop
+                if stop:
+                    break
 
                 if incremental:
                     break
@@ -293,7 +338,7 @@ class BaseMultilayerPerceptron(SklearnConversionMixin, _StoppingRules, BaseEstim
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
 
-        if self.early_stopping:  # restore the best weights
+        if keep_best:  # restore the best weights
             self.coefs_ = self._best_coefs
             self.intercepts_ = self._best_intercepts
         else:

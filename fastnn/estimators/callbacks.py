@@ -72,15 +72,16 @@ def _weights(network, theta, dtype):
 class _FitCallbacksMixin:
     """Hooks the estimators' training loops call; they do nothing without callbacks."""
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
         if not getattr(self, "_skl_callbacks", None):
-            return super()._fit(X, y, sample_weight=sample_weight, incremental=incremental)
+            return super()._fit(X, y, sample_weight=sample_weight, incremental=incremental,
+                                validation_data=validation_data)
         stochastic = self.solver != "lbfgs"
         max_subtasks = (1 if incremental else self.max_iter) if stochastic else self.max_iter + 1
         self._fit_callbacks = FitCallbacks(self, X, y, sample_weight, max_subtasks)
         try:
             self._fit_callbacks.begin_epoch(None)
-            super()._fit(X, y, sample_weight=sample_weight, incremental=incremental)
+            super()._fit(X, y, sample_weight=sample_weight, incremental=incremental, validation_data=validation_data)
             self._fit_callbacks.close()
         finally:
             del self._fit_callbacks

@@ -11,6 +11,12 @@ What scikit-learn lacks is refused: the activations ``leaky_relu`` and ``arctan`
 ValueError. ``coefs_`` keep their dtype both ways (scikit-learn keeps float32 weights for float32
 data too); fastnn's ``dtype`` parameter has no scikit-learn counterpart and is dropped (given
 float64 data, scikit-learn trains float32 weights on in mixed precision).
+
+fastnn's early-stopping additions have no scikit-learn counterpart either and are dropped by
+``to_sklearn``: the ``scoring`` parameter (scikit-learn's model scores on with accuracy or R^2,
+while ``validation_scores_`` and ``best_validation_score_`` keep what ``scoring`` gave, minus
+losses for ``"loss"``), ``validation_loss_curve_``, and ``partial_fit``'s validation set and
+``should_stop_``.
 """
 import copy
 
@@ -27,6 +33,9 @@ FITTED_ATTRIBUTES = ("coefs_", "intercepts_", "n_layers_", "n_outputs_", "out_ac
                      "feature_names_in_", "classes_", "_label_binarizer", "_no_improvement_count", "_best_coefs",
                      "_best_intercepts")
 
+#: fastnn's parameters that scikit-learn's estimators do not have.
+FASTNN_PARAMETERS = ("dtype", "scoring")
+
 SKLEARN_ACTIVATIONS = {"identity", "logistic", "tanh", "relu"}
 
 
@@ -35,7 +44,9 @@ class SklearnConversionMixin:
 
     def to_sklearn(self):
         """A fitted ``sklearn.neural_network`` estimator of the same class, with the same
-        parameters, weights and fitted attributes (raises ValueError for fastnn-only activations)."""
+        parameters, weights and fitted attributes (raises ValueError for fastnn-only activations);
+        fastnn's own ``dtype``, ``scoring``, ``validation_loss_curve_`` and ``partial_fit``
+        validation set are dropped (see ``fastnn.estimators.convert``)."""
         return to_sklearn(self)
 
     @classmethod
@@ -58,7 +69,8 @@ def to_sklearn(model):
         raise ValueError(f"scikit-learn's MLP has no activation {model.activation!r} (it has "
                          f"{sorted(SKLEARN_ACTIVATIONS)}): this model cannot be converted.")
     params = model.get_params(deep=False)
-    del params["dtype"]
+    for name in FASTNN_PARAMETERS:
+        del params[name]
     sk_model = sklearn_class(model)(**params)
     _copy_fitted(model, sk_model)
     if hasattr(model, "_optimizer"):

@@ -35,6 +35,15 @@ class MLPClassifier(ClassifierMixin, FitCallbacksMixin, BaseMultilayerPerceptron
     dtype : {None, 'float32', 'float64'}, default=None
         Precision of training and of ``coefs_``: None follows X (float32 X trains in float32, any
         other in float64). ``solver='lbfgs'`` computes in float64 in any case, as scikit-learn's does.
+    scoring : None, 'loss', str or callable, default=None
+        What early stopping (and ``partial_fit``'s ``validation_data``) scores after each epoch:
+        None is scikit-learn's accuracy; 'loss' minus the validation loss; a scorer name or a
+        callable ``scorer(estimator, X_val, y_val)``, as ``sklearn.metrics.check_scoring`` takes them.
+
+    With early stopping, ``validation_loss_curve_`` holds the validation loss after each epoch (the
+    loss of ``loss_curve_``, L2 term included, on the validation split) and ``validation_scores_``
+    the scores of ``scoring``. ``partial_fit(X, y, validation_data=(X_val, y_val))`` does the same
+    for each call and sets ``should_stop_``.
 
     The output is a logistic unit per label (binary, multi-label) or a softmax (multi-class),
     trained on the log-loss. ``loss_curve_`` reports scikit-learn's loss, whose terms are those of
@@ -46,14 +55,14 @@ class MLPClassifier(ClassifierMixin, FitCallbacksMixin, BaseMultilayerPerceptron
                  batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
                  shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dtype=None):
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dtype=None, scoring=None):
         super().__init__(hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver, alpha=alpha,
                          batch_size=batch_size, learning_rate=learning_rate, learning_rate_init=learning_rate_init,
                          power_t=power_t, max_iter=max_iter, loss="log_loss", shuffle=shuffle,
                          random_state=random_state, tol=tol, verbose=verbose, warm_start=warm_start, momentum=momentum,
                          nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                         n_iter_no_change=n_iter_no_change, max_fun=max_fun, dtype=dtype)
+                         n_iter_no_change=n_iter_no_change, max_fun=max_fun, dtype=dtype, scoring=scoring)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -82,6 +91,19 @@ class MLPClassifier(ClassifierMixin, FitCallbacksMixin, BaseMultilayerPerceptron
     def _score_function(y, y_pred, sample_weight=None):
         return accuracy_score(y, y_pred, sample_weight=sample_weight)
 
+    def _validation_targets(self, y):
+        """``(labels, indicators)`` of a validation set's labels ``y``, which must be known classes."""
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            if y.ndim != 2 or y.shape[1] != self.n_outputs_:
+                raise ValueError(f"y_val must be a label indicator matrix with {self.n_outputs_} columns, got shape "
+                                 f"{y.shape}.")
+        else:
+            y = column_or_1d(y)
+            unknown = np.setdiff1d(y, self.classes_)
+            if len(unknown):
+                raise ValueError(f"y_val has classes not in `self.classes_` ({self.classes_}): {unknown}.")
+        return y, self._label_binarizer.transform(y).astype(bool)
+
     def _prediction(self, output):
         """Class labels from output activations."""
         if self.n_outputs_ == 1:
@@ -106,7 +128,7 @@ class MLPClassifier(ClassifierMixin, FitCallbacksMixin, BaseMultilayerPerceptron
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None, validation_data=None):
         """Update the model with a single iteration over the given data.
 
         Parameters
@@ -119,19 +141,26 @@ class MLPClassifier(ClassifierMixin, FitCallbacksMixin, BaseMultilayerPerceptron
             Sample weights.
         classes : array of shape (n_classes,), default=None
             Classes across all calls to partial_fit; required for the first call.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), default=None
+            Opt-in early stopping: this call and later ones (which may omit it, or pass it again)
+            are scored on this set by ``scoring``, appending to ``validation_scores_`` and
+            ``validation_loss_curve_``; the last set given is kept. ``should_stop_``
+            is then True when the score has not improved by ``tol`` for more than
+            ``n_iter_no_change`` calls (``fit``'s rule): time to stop calling.
 
         Returns
         -------
         self : object
             Trained MLP model.
         """
-        if _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        with self._unchanged_on_error(validation_data):
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+            return self._fit(X, y, sample_weight=sample_weight, incremental=True, validation_data=validation_data)
 
     def predict_log_proba(self, X):
         """Log of the probability estimates, shape (n_samples, n_classes): ``log(predict_proba(X))``."""
@@ -158,7 +187,8 @@ class MLPRegressor(RegressorMixin, FitCallbacksMixin, BaseMultilayerPerceptron):
     """Multi-layer Perceptron regressor: scikit-learn's ``MLPRegressor``, trained by fastnn's kernels.
 
     Same parameters, defaults, attributes and results as ``sklearn.neural_network.MLPRegressor``
-    (see its documentation), and the ``activation`` and ``dtype`` of ``fastnn.MLPClassifier``.
+    (see its documentation), and the ``activation``, ``dtype`` and ``scoring`` (None: R^2) of
+    ``fastnn.MLPClassifier``, its ``validation_loss_curve_`` and ``partial_fit``'s ``validation_data``.
     ``loss='squared_error'`` trains an identity output on half the squared error, ``'poisson'`` an
     exponential output on half the Poisson deviance; the latter rejects negative targets (where
     scikit-learn's loss is NaN).
@@ -173,14 +203,14 @@ class MLPRegressor(RegressorMixin, FitCallbacksMixin, BaseMultilayerPerceptron):
                  alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
                  max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
                  momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
-                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dtype=None):
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dtype=None, scoring=None):
         super().__init__(hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver, alpha=alpha,
                          batch_size=batch_size, learning_rate=learning_rate, learning_rate_init=learning_rate_init,
                          power_t=power_t, max_iter=max_iter, loss=loss, shuffle=shuffle, random_state=random_state,
                          tol=tol, verbose=verbose, warm_start=warm_start, momentum=momentum,
                          nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
                          validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                         n_iter_no_change=n_iter_no_change, max_fun=max_fun, dtype=dtype)
+                         n_iter_no_change=n_iter_no_change, max_fun=max_fun, dtype=dtype, scoring=scoring)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True, y_numeric=True,
@@ -194,6 +224,16 @@ class MLPRegressor(RegressorMixin, FitCallbacksMixin, BaseMultilayerPerceptron):
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
         return r2_score(y, y_pred, sample_weight=sample_weight)
+
+    def _validation_targets(self, y):
+        """``(targets, targets)`` of a validation set's targets ``y``: the second (n, n_outputs)."""
+        y = np.asarray(y, dtype=np.float64)
+        Y = y.reshape((-1, 1)) if y.ndim == 1 else y
+        if Y.ndim != 2 or Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y_val must have {self.n_outputs_} output(s), got shape {y.shape}.")
+        if self.loss == "poisson" and np.any(Y < 0):
+            raise ValueError("loss='poisson' needs targets y_val >= 0.")
+        return Y, Y
 
     def _prediction(self, output):
         return output.ravel() if output.shape[1] == 1 else output
@@ -218,7 +258,7 @@ class MLPRegressor(RegressorMixin, FitCallbacksMixin, BaseMultilayerPerceptron):
     # MLPRegressor offers partial_fit for every solver; kept for drop-in compatibility.
     @available_if(lambda est: est._check_solver)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X, y, sample_weight=None, validation_data=None):
         """Update the model with a single iteration over the given data.
 
         Parameters
@@ -229,10 +269,17 @@ class MLPRegressor(RegressorMixin, FitCallbacksMixin, BaseMultilayerPerceptron):
             The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), default=None
+            Opt-in early stopping: this call and later ones (which may omit it, or pass it again)
+            are scored on this set by ``scoring``, appending to ``validation_scores_`` and
+            ``validation_loss_curve_``; the last set given is kept. ``should_stop_``
+            is then True when the score has not improved by ``tol`` for more than
+            ``n_iter_no_change`` calls (``fit``'s rule): time to stop calling.
 
         Returns
         -------
         self : object
             Trained MLP model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        with self._unchanged_on_error(validation_data):
+            return self._fit(X, y, sample_weight=sample_weight, incremental=True, validation_data=validation_data)

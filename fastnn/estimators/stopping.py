@@ -1,8 +1,9 @@
 """scikit-learn's rules for ending the epochs of ``sgd`` and ``adam``, and what a diverging run gives.
 
-``_StoppingRules`` is mixed into the estimators: the early-stopping validation split, the
-no-improvement count after each epoch (on the validation score, keeping the best weights, or on the
-training loss), and the end of a run whose loss became NaN or infinite. scikit-learn trains on with
+``_StoppingRules`` is mixed into the estimators: the early-stopping validation split (or the
+validation set given to ``partial_fit``), the no-improvement count after each epoch (on the
+validation score, keeping the best weights and the validation loss, or on the training loss),
+and the end of a run whose loss became NaN or infinite. scikit-learn trains on with
 NaN weights there: without early stopping it then raises its non-finite-weights ValueError, which
 fastnn raises at once (the same type and first sentence); with early stopping every later
 validation score is NaN, so the count never reaches ``n_iter_no_change``, the run goes on to
@@ -15,9 +16,11 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.utils import check_array, check_consistent_length
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ..errors import DivergenceError
-from .network import feature_major
+from .scoring import ValidationSet, measure
 
 #: scikit-learn's message for non-finite weights; fastnn's own detail follows it.
 NON_FINITE_WEIGHTS = ("Solver produced non-finite parameter weights. The input data may contain large values and "
@@ -40,7 +43,7 @@ class _StoppingRules:
     def _validation_split(self, X, y, sample_weight, dtype):
         """``(X_train, y_train, sample_weight_train, validation)``: scikit-learn's early-stopping
         split (stratified for single-output classification); ``validation`` is None without early
-        stopping, else feature-major ``X_val``, ``y_val`` as labels, and its sample weights."""
+        stopping, else a ``scoring.ValidationSet``."""
         if not self.early_stopping:
             return X, y, sample_weight, None
         stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None  # not for multi-label
@@ -52,22 +55,50 @@ class _StoppingRules:
         if X_val.shape[0] < 2:
             raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of your "
                              "dataset.")
-        if is_classifier(self):
-            y_val = self._label_binarizer.inverse_transform(y_val)
-        return X_train, y_train, sample_weight_train, (feature_major(X_val, dtype), y_val, sample_weight_val)
+        labels = self._label_binarizer.inverse_transform(y_val) if is_classifier(self) else y_val
+        return X_train, y_train, sample_weight_train, ValidationSet(X_val, labels, y_val, sample_weight_val, dtype)
 
-    def _stop_message(self):
-        what = "Validation score" if self.early_stopping else "Training loss"
+    def _partial_fit_validation(self, validation_data, dtype):
+        """The ``ValidationSet`` that ``partial_fit`` scores on: ``validation_data`` checked, else
+        the one an earlier call was given, else None. The first one starts the bookkeeping; later
+        ones replace the set and the count goes on."""
+        stored = getattr(self, "_validation_set", None)
+        if validation_data is None:
+            return stored
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), "
+                             f"got {type(validation_data).__name__}.")
+        X_val, y_val, sample_weight_val = (*validation_data, None)[:3]
+        try:
+            X_val = validate_data(self, X_val, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32),
+                                  reset=False)
+            y_val = check_array(y_val, ensure_2d=False, dtype=None)
+            check_consistent_length(X_val, y_val)
+            if sample_weight_val is not None:
+                sample_weight_val = _check_sample_weight(sample_weight_val, X_val)
+            labels, Y_val = self._validation_targets(y_val)
+        except ValueError as error:
+            raise ValueError(f"validation_data: {error}") from None
+        self._validation_set = ValidationSet(X_val, labels, Y_val, sample_weight_val, dtype)
+        if stored is None:
+            self.validation_scores_, self.validation_loss_curve_ = [], []
+            self.best_validation_score_ = -np.inf
+            self._no_improvement_count = 0
+        return self._validation_set
+
+    def _stop_message(self, validation):
+        what = "Validation score" if validation is not None else "Training loss"
         return "%s did not improve more than tol=%f for %d consecutive epochs." % (what, self.tol,
                                                                                 self.n_iter_no_change)
 
-    def _update_no_improvement_count(self, validation, network, theta):
-        """scikit-learn's stopping bookkeeping after an epoch: on the validation score with early
-        stopping (keeping a copy of the best weights), else on the training loss."""
+    def _update_no_improvement_count(self, validation, scorer, network, theta):
+        """scikit-learn's stopping bookkeeping after an epoch: on the validation score with a
+        validation set (keeping a copy of the best weights, and the validation loss), else on the
+        training loss."""
         if validation is not None:
-            X_val, y_val, sample_weight_val = validation
-            if self._count_validation_score(self._score_output(network.predict(theta, X_val), y_val,
-                                                                sample_weight_val)):
+            score, loss = measure(self, scorer, validation, network, theta)
+            self.validation_loss_curve_.append(loss)
+            if self._count_validation_score(score):
                 self._best_coefs, self._best_intercepts = network.unpack(theta, network.dtype)
         else:
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
@@ -92,13 +123,13 @@ class _StoppingRules:
             return True
         return False
 
-    def _diverged(self, done, n_samples):
+    def _diverged(self, done, n_samples, keep_best):
         """End a run whose epoch ``n_iter_ + 1`` met a NaN or infinite loss at sample ``done``.
 
-        Without early stopping: raise. With it: the epochs left to ``max_iter`` as scikit-learn's
-        NaN weights give them (loss and validation score NaN), then its warning; the caller keeps
-        the best weights."""
-        if not self.early_stopping:
+        Without early stopping in ``fit`` (``keep_best``): raise. With it: the epochs left to
+        ``max_iter`` as scikit-learn's NaN weights give them (loss, validation score and loss NaN),
+        then its warning; the caller keeps the best weights."""
+        if not keep_best:
             raise non_finite_weights(
                 f"Training diverged: the loss of the minibatch starting at sample {done} of epoch {self.n_iter_ + 1} "
                 "is NaN or infinite (or its sample weights sum to 0). Lower learning_rate_init or scale the data.")
@@ -110,6 +141,7 @@ class _StoppingRules:
             if self.verbose:
                 print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
             self._count_validation_score(np.nan)
+            self.validation_loss_curve_.append(np.nan)
             self._optimizer.iteration_ends(self.t_)
         self._warn_max_iter()
 
