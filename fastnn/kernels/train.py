@@ -154,7 +154,7 @@ def gradient_descent_parallel(theta, net, data, learning_rate, costs, ws):
             ticket = atomic_add(sync, _TICKET, 1)
             it = ticket // groups
         unpin(masks[w, 0], pinned)
-    return atomic_load(sync, _STOPPED)
+    return atomic_load(sync, _STOPPED)  # not sync[_STOPPED]: numba returned the value stored before the region
 
 
 loss_grad, loss_grad_parallel = serial_and_parallel(_loss_grad)
