@@ -196,17 +196,16 @@ class ParallelTwin:
 
     def _load(self):
         try:
+            launch_threads()  # first: machine code that calls numba's threads links to their symbols
             self.ready = self.dispatcher.load_cached(self.types)
-            if self.ready:
-                launch_threads()  # here rather than in the first call (~15 ms)
         except Exception:  # the serial twin carries on alone
             self.ready = False
         self.on_disk = self.ready
 
     def _compile(self):
         try:
-            self.dispatcher.compile(self.types)
             launch_threads()
+            self.dispatcher.compile(self.types)
             self.ready = True
         except Exception:  # the serial twin carries on alone; the same error would show on a direct call
             pass

@@ -44,8 +44,10 @@ def test_atomics_read_and_write_the_element_they_name():
 
 @njit(parallel=True)
 def _pinned_cpus(n, main_cpu, masks, where):
+    main_thread = threads.thread_self()
+    sync = np.zeros(8, np.int64)
     for w in prange(n):
-        pinned = threads.pin(masks[w, 0], masks[w, 1], main_cpu)
+        pinned = threads.pin(masks[w, 0], masks[w, 1], main_thread, main_cpu, sync, 0)
         where[w] = threads.current_cpu() if pinned else -1
         threads.unpin(masks[w, 0], pinned)
 
@@ -108,3 +110,27 @@ def test_parallel_descent_stops_where_the_serial_one_does():
     assert parallel[0] == serial[0]
     assert np.array_equal(parallel[1], serial[1])
     assert np.array_equal(parallel[2], serial[2], equal_nan=True)
+
+
+def test_a_cached_parallel_descent_loads_before_numbas_threads_start():
+    """A new process that loads the cached parallel twin before anything started numba's threads
+    (the background loader does) runs it; with numba.get_thread_id in the kernel, LLVM aborted the
+    process ('Symbol not found: get_thread_id')."""
+    from .test_startup import run_python
+    code = """
+        import sys, numpy as np
+        import fastnn
+        from fastnn import training, twins
+        from fastnn.kernels.train import gradient_descent_parallel
+        X, Y = fastnn.datasets.moons(2000, 0.25, seed=0)
+        net, data, ws = training.full_batch(X, Y.astype(float), (2, 6, 1), 2, 0.0, 0, np.dtype(np.float64))
+        args = (np.random.RandomState(0).randn(25) * 0.5, net, data, 0.5, np.empty(10), ws)
+        if STEP == "fill":
+            gradient_descent_parallel(*args)
+        else:
+            types = twins.signature(gradient_descent_parallel, args)
+            assert gradient_descent_parallel.load_cached(types)
+            print(twins.entry_point(gradient_descent_parallel, types)(*args))
+    """
+    run_python(code.replace("STEP", repr("fill")))
+    assert run_python(code.replace("STEP", repr("use"))).strip() == "10"

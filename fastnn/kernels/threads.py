@@ -19,7 +19,6 @@ import platform
 import sys
 
 import llvmlite.ir as ir
-import numba
 import numpy as np
 from numba import types
 from numba.core import cgutils
@@ -115,6 +114,19 @@ def _yield_cpu(typingctx):
 
 
 @intrinsic
+def thread_self(typingctx):
+    """The calling thread's POSIX id (``pthread_self``), to tell threads apart; 0 off Linux.
+    (Not ``numba.get_thread_id``: a kernel loaded from numba's cache before numba's threads start
+    cannot find that symbol, and LLVM aborts the process.)"""
+    def codegen(context, builder, signature, args):
+        if not LINUX:
+            return _I64(0)
+        return _call_c(builder, "pthread_self", _I64, [], [])
+
+    return types.int64(), codegen
+
+
+@intrinsic
 def current_cpu(typingctx):
     """The CPU the calling thread runs on (Linux ``sched_getcpu``), or -1 where unknown."""
     def codegen(context, builder, signature, args):
@@ -172,15 +184,18 @@ def _nth_allowed(mask, skip, n):
 
 
 @kernel(EXACT)
-def pin(saved, chosen, main_cpu):
-    """Bind the calling thread to one CPU until :func:`unpin`: numba's main thread to ``main_cpu``
-    (where it ran as the region began), its k-th worker to the k-th other CPU the thread may use.
-    Saves the thread's mask in ``saved`` (``MASK_WORDS`` words, as ``chosen``, a scratch mask).
-    Returns whether it pinned; it does not when the CPUs are unknown or too few."""
+def pin(saved, chosen, main_thread, main_cpu, sync, slot):
+    """Bind the calling thread to one CPU until :func:`unpin`: the thread that began the region
+    (``main_thread``, its :func:`thread_self`) to ``main_cpu``, where it ran then; every other to
+    the next other CPU it may use, counted in ``sync[slot]``. Saves the thread's mask in ``saved``
+    (``MASK_WORDS`` words, as ``chosen``, a scratch mask). Returns whether it pinned; it does not
+    when the CPUs are unknown or too few."""
     if main_cpu < 0 or _get_affinity(saved) != 0:
         return False
-    k = numba.get_thread_id()
-    target = main_cpu if k == 0 else _nth_allowed(saved, main_cpu, k - 1)
+    if thread_self() == main_thread:
+        target = main_cpu
+    else:
+        target = _nth_allowed(saved, main_cpu, atomic_add(sync, slot, 1))
     if target < 0:
         return False
     for word in range(chosen.shape[0]):

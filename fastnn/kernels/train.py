@@ -15,7 +15,8 @@ from .network import backward_block, forward_block, output_row
 from .optimizers import optimizer_step, regularized_gradient, squared_weights
 from .options import EXACT, kernel, parallel_kernel, serial_and_parallel
 from .products import wide
-from .threads import MASK_WORDS, atomic_add, atomic_load, atomic_store, current_cpu, pin, unpin, wait_until
+from .threads import (MASK_WORDS, atomic_add, atomic_load, atomic_store, current_cpu, pin, thread_self, unpin,
+                      wait_until)
 
 
 @kernel(EXACT)
@@ -114,7 +115,7 @@ def gradient_descent(theta, net, data, learning_rate, costs, ws):
 
 
 # Counters of the threads of gradient_descent_parallel, a cache line apart.
-_TICKET, _DONE, _STARTED, _STOPPED = 0, 8, 16, 24
+_TICKET, _DONE, _STARTED, _STOPPED, _PINNED = 0, 8, 16, 24, 32
 
 
 @parallel_kernel(EXACT)
@@ -134,12 +135,12 @@ def gradient_descent_parallel(theta, net, data, learning_rate, costs, ws):
     groups = n_groups(n_samples, ws.A.shape[2], ws.gpart.shape[0])
     n_iterations = costs.shape[0]
     workers = groups  # not numba.get_num_threads(): a function pointer, which numba cannot cache
-    sync = np.zeros(32, np.int64)
+    sync = np.zeros(40, np.int64)
     sync[_STOPPED] = n_iterations
     masks = np.zeros((workers, 2, MASK_WORDS), np.uint64)
-    main_cpu = current_cpu()
+    main_thread, main_cpu = thread_self(), current_cpu()
     for w in prange(workers):
-        pinned = pin(masks[w, 0], masks[w, 1], main_cpu)
+        pinned = pin(masks[w, 0], masks[w, 1], main_thread, main_cpu, sync, _PINNED)
         ticket = atomic_add(sync, _TICKET, 1)
         it = ticket // groups
         while it < n_iterations:
