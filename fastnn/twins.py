@@ -31,11 +31,14 @@ import numpy as np
 #: was at most RETRY_SLOWDOWN times slower; else its time is halved and the re-try postponed.
 RETRY_EVERY = 8
 RETRY_SLOWDOWN = 2.0
+#: Timed calls of a newly ready parallel twin before FasterTwin compares it with the serial one.
+TRIALS = 2
 #: Seconds of serial training (in this process, on one kernel) after which its parallel twin starts
 #: loading from numba's cache in a background thread (some 50 ms of the other core, which a process
 #: that exits meanwhile waits for: a first 50-iteration fit's process took 0.1 s longer when every
-#: fit loaded it), and after which one the cache does not hold starts compiling.
-LOAD_AFTER = 0.05
+#: fit loaded it; that fit trains 1 ms, a third seeds' 300-iteration fit crosses it), and after
+#: which one the cache does not hold starts compiling.
+LOAD_AFTER = 0.01
 PARALLEL_AFTER = 1.0
 #: Least seconds of serial work per parallel region the twin would open (an epoch's minibatch; a
 #: whole call of ``gradient_descent_parallel``) for which the parallel twin is made ready at all:
@@ -245,7 +248,7 @@ class FasterTwin:
 
     The serial twin runs first, while the parallel one is made ready (:class:`ParallelTwin`). From
     then on, on calls long enough to time (``MIN_TRIAL_SECONDS``) and to split
-    (``MIN_REGION_SECONDS``): the parallel twin, the serial one, again both, then the faster one,
+    (``MIN_REGION_SECONDS``): the parallel twin until both have been timed twice in all, then the faster one,
     with the other re-tried every ``RETRY_EVERY`` calls. What a run learned is kept for the next one
     on the same twins and workspace shapes, which starts on the faster twin: without it, a short fit
     (an epoch per call, three epochs) would run a third of its calls on the slower twin, every time.
@@ -268,7 +271,7 @@ class FasterTwin:
         self.regions = regions or units
         self.clock = clock
         self.seconds_per_unit = list(_learned.get(self.key, (None, None)))  # (parallel, serial)
-        self.calls = 4 if None not in self.seconds_per_unit else 0  # past the alternation if learned
+        self.calls = TRIALS if None not in self.seconds_per_unit else 0  # past the trials if learned
         self.parallel_calls = 0
 
     def __call__(self, *args):
@@ -334,13 +337,15 @@ class FasterTwin:
         ``MIN_TRIAL_SECONDS``) or to split (under ``MIN_REGION_SECONDS`` a parallel region), which
         is not a trial of either."""
         if self.twins[self.PARALLEL] is None:
-            return self.SERIAL
+            return None
         serial_seconds = self._serial_seconds(args)
         if serial_seconds < MIN_TRIAL_SECONDS or serial_seconds / max(1, self.regions(args)) < MIN_REGION_SECONDS:
             return None
         times = self.seconds_per_unit
-        if self.calls < 4 or None in times:  # None: every parallel turn so far found the region taken
-            return self.calls % 2
+        if times[self.SERIAL] is None:
+            return self.SERIAL
+        if self.calls < TRIALS or times[self.PARALLEL] is None:  # None: every turn so far found the region taken
+            return self.PARALLEL
         faster = int(times[1] < times[0])
         slower = 1 - faster
         if self.calls % RETRY_EVERY == 0:
