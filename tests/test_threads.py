@@ -134,3 +134,23 @@ def test_a_cached_parallel_descent_loads_before_numbas_threads_start():
     """
     run_python(code.replace("STEP", repr("fill")))
     assert run_python(code.replace("STEP", repr("use"))).strip() == "10"
+
+
+def test_more_threads_than_cpus_give_the_serial_bits():
+    """NUMBA_NUM_THREADS above the CPU count: threads left without a CPU of their own sit out."""
+    from .test_startup import run_python
+    code = """
+        import numpy as np
+        import fastnn
+        from fastnn import training
+        from fastnn.kernels.train import gradient_descent, gradient_descent_parallel
+        X, Y = fastnn.datasets.moons(3000, 0.25, seed=0)
+        net, data, ws = training.full_batch(X, Y.astype(float), (2, 7, 1), 2, 0.0, 0, np.dtype(np.float64))
+        start = np.random.RandomState(0).randn(29) * 0.5
+        runs = [(start.copy(), np.empty(30)) for _ in range(2)]
+        gradient_descent(runs[0][0], net, data, 0.5, runs[0][1], ws)
+        assert gradient_descent_parallel(runs[1][0], net, data, 0.5, runs[1][1], ws) == 30
+        print(np.array_equal(runs[0][0], runs[1][0]) and np.array_equal(runs[0][1], runs[1][1]))
+    """
+    threads = 2 * (os.cpu_count() or 1) + 1
+    assert run_python(code, dict(os.environ, NUMBA_NUM_THREADS=str(threads))).strip() == "True"
