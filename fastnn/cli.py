@@ -150,7 +150,7 @@ def compile_kernels(args):
     from .precompile import compile_all
 
     began = time.perf_counter()
-    compile_all(progress=args.progress)
+    compile_all(progress=args.progress, jobs=args.jobs)
     info = cache_info()
     where = f"{info['path']} ({KINDS[info['kind']]})" if info["path"] else "no cache (not writable)"
     print(f"compiled in {time.perf_counter() - began:.1f} s into {where}")
@@ -289,6 +289,8 @@ def build_parser():
     run = commands.add_parser("compile", help="compile every kernel into numba's cache (for Docker images, CI)",
                               description=compile_kernels.__doc__)
     run.add_argument("--no-progress", dest="progress", action="store_false", help="print no progress")
+    run.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4),
+                     help="worker processes (default: one a CPU, at most 4: the tasks there are)")
     run.set_defaults(run=compile_kernels)
 
     run = commands.add_parser("cache", help="where the compiled kernels are cached", description=cache.__doc__)

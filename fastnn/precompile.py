@@ -2,10 +2,13 @@
 numba's on-disk cache (``fastnn compile``), so that a Docker image or a CI cache starts warm.
 
 A first use compiles only what it needs (one dtype, the serial twin, and the parallel twin only
-after a second of training, ``fastnn.twins.FasterTwin``). Here each step is a small real call
+after a second of training, ``fastnn.twins.FasterTwin``). Here each task is a small real call
 (so that the kernels compile for exactly the types the package passes them), then each parallel
-twin compiles for every signature its serial twin got.
+twin compiles for every signature its serial twin got; the tasks run in worker processes, one a
+core, since numba compiles one function at a time in a process.
 """
+import concurrent.futures
+import multiprocessing
 import warnings
 
 import numpy as np
@@ -54,34 +57,46 @@ def compile_parallel_twins(twins=TWINS):
             parallel.compile(signature)
 
 
-def steps():
-    """``(label, call)`` pairs that together compile every kernel."""
-    for dtype in (np.float64, np.float32):
-        name = np.dtype(dtype).name
-        yield f"fit, predict, cost_and_gradients ({name})", lambda dtype=dtype: _functional(dtype)
-        yield f"MLPClassifier, MLPRegressor ({name})", lambda dtype=dtype: _estimators(dtype)
-    for serial, parallel in TWINS:
-        yield f"{parallel.__name__} ({len(serial.signatures)} signatures)", \
-            lambda pair=(serial, parallel): compile_parallel_twins([pair])
+#: The independent parts of ``fastnn compile``: (dtype, what to call), each then followed by the
+#: parallel twins of what it compiled.
+TASKS = tuple((dtype, kind) for dtype in ("float64", "float32") for kind in ("functional", "estimators"))
 
 
-def compile_all(progress=True):
-    """Run every step of :func:`steps`, with a tqdm bar if tqdm is installed (else a line per step)."""
-    total = 2 * 2 + len(TWINS)
+def compile_task(dtype, kind):
+    """One part of :data:`TASKS`: the kernels ``kind`` calls in ``dtype``, then the parallel twins
+    of every signature compiled so far in this process. Returns its label."""
+    (_functional if kind == "functional" else _estimators)(np.dtype(dtype).type)
+    compile_parallel_twins()
+    return f"{kind} and parallel twins ({dtype})"
+
+
+def compile_all(progress=True, jobs=1):
+    """Run every task of :data:`TASKS`, in ``jobs`` worker processes (numba's compiler runs one
+    function at a time in a process; the cache's saves are locked, ``kernels.cache``), with a tqdm
+    bar if tqdm is installed (else a line per task)."""
     bar = None
     if progress:
         try:
             from tqdm.auto import tqdm
         except ImportError:
             tqdm = None
-        bar = tqdm(total=total, unit="step", desc="fastnn compile") if tqdm else None
-    for number, (label, call) in enumerate(steps(), 1):  # lazily: a twin's signatures come from the steps before
+        bar = tqdm(total=len(TASKS), unit="task", desc="fastnn compile") if tqdm else None
+    if jobs > 1:
+        pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+        done = concurrent.futures.as_completed([pool.submit(compile_task, *task) for task in TASKS])
+        labels = (future.result() for future in done)
+    else:
+        pool = None
+        labels = (compile_task(*task) for task in TASKS)
+    try:
+        for number, label in enumerate(labels, 1):
+            if bar is not None:
+                bar.set_postfix_str(label)
+                bar.update()
+            elif progress:
+                print(f"[{number}/{len(TASKS)}] {label}", flush=True)
+    finally:
+        if pool is not None:
+            pool.shutdown()
         if bar is not None:
-            bar.set_postfix_str(label)
-        elif progress:
-            print(f"[{number}/{total}] {label}", flush=True)
-        call()
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
+            bar.close()

@@ -119,14 +119,14 @@ def test_demo_warm_up_compiles_both_twins_before_the_timed_fit():
 
 
 def test_compile_runs_every_step_and_leaves_every_twin_compiled():
-    """``fastnn compile`` shows its progress (tqdm's bar, or a line per step without tqdm) and
+    """``fastnn compile`` shows its progress (tqdm's bar, or a line per task without tqdm) and
     compiles the parallel twin of each training kernel for every signature its serial twin got:
     a new process running the same steps loads every twin from the cache, compiling none."""
     done = fastnn_command("compile")
     assert done.returncode == 0, done.stderr
-    assert "8/8" in done.stderr + done.stdout and "compiled in" in done.stdout  # 4 fits + 4 twins
-    code = ("from fastnn.precompile import TWINS, steps\n"
-            "for label, call in steps():\n    call()\n"
+    assert "4/4" in done.stderr + done.stdout and "compiled in" in done.stdout  # 2 dtypes x (fit, estimators)
+    code = ("from fastnn.precompile import TASKS, TWINS, compile_task\n"
+            "for task in TASKS:\n    compile_task(*task)\n"
             "print(all(not twin.stats.cache_misses and twin.stats.cache_hits for pair in TWINS for twin in pair))\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT] + sys.path))
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
