@@ -4,6 +4,7 @@ import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)  # document this tree's fastnn, whichever one is installed
+sys.path.insert(0, os.path.join(ROOT, "docs", "_ext"))
 
 import fastnn  # noqa: E402
 
@@ -32,6 +33,8 @@ numpydoc_show_class_members = False  # the class template lists the methods
 numpydoc_class_members_toctree = False
 myst_heading_anchors = 3
 
+
+
 sphinx_gallery_conf = {
     "examples_dirs": os.path.join(ROOT, "examples"),
     "gallery_dirs": "auto_examples",
@@ -39,7 +42,7 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "download_all_examples": False,
     "within_subsection_order": "FileNameSortKey",
-    "reference_url": {},
+    "image_scrapers": ("matplotlib", "gallery_figures.fastnn_figures"),
 }
 
 html_theme = "pydata_sphinx_theme"
