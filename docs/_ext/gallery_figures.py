@@ -9,7 +9,8 @@ def fastnn_figures(block, block_vars, gallery_conf):
 
     paths = []
     for value in list(block_vars["example_globals"].values()):
-        if isinstance(value, Figure) and value.canvas.manager is None and not getattr(value, "_gallery_shown", False):
+        pyplot = hasattr(value, "number")  # pyplot's figures, the matplotlib scraper's, keep a number when closed
+        if isinstance(value, Figure) and not pyplot and not getattr(value, "_gallery_shown", False):
             value._gallery_shown = True
             path = next(block_vars["image_path_iterator"])
             value.savefig(path)
