@@ -7,6 +7,9 @@ import time
 
 from . import datasets, functional, reference
 from .errors import DivergenceError
+from .init import INITS
+from .kernels.activations import ACTIVATIONS
+from .kernels.optimizers import OPTIMIZERS
 
 #: ``fastnn sweep --quick``: a grid of a few seconds that still shows the trade-offs.
 QUICK_GRID = dict(hidden_sizes=(1, 3, 5, 10), activations=("tanh", "relu"), learning_rates=(1.2, 0.6, 0.1),
@@ -244,13 +247,13 @@ def build_parser():
     add_data_options(run)
     run.add_argument("--hidden", type=int, nargs="+", default=[5], metavar="N",
                      help="hidden layer sizes: 5 is one layer of 5, '10 5' two layers, 0 none (default 5)")
-    run.add_argument("--activation", default="tanh", help="tanh, sigmoid, relu, leaky_relu, arctan, identity (default tanh)")
+    run.add_argument("--activation", default="tanh", help=f"{', '.join(ACTIVATIONS)} (default tanh)")
     run.add_argument("--learning-rate", type=float, default=0.6, help="default 0.6")
     run.add_argument("--iterations", type=int, default=10_000, help="epochs (default 10000)")
-    run.add_argument("--optimizer", help="gd (full-batch gradient descent), sgd, momentum, nesterov or adam "
+    run.add_argument("--optimizer", help=f"{', '.join(OPTIMIZERS)}; gd is full-batch gradient descent "
                                          "(default gd, or sgd with --batch-size)")
     run.add_argument("--batch-size", type=int, metavar="N", help="samples per minibatch (default: the full batch)")
-    run.add_argument("--init", default="small", help="small (randn x 0.01), he or glorot (default small)")
+    run.add_argument("--init", default="small", help=f"{', '.join(INITS)} (default small: randn x 0.01)")
     run.add_argument("--save", metavar="PATH", help="save the parameters and settings (fastnn.save)")
     run.add_argument("--plot", metavar="PNG", help="draw the decision boundary on the training data")
     run.add_argument("--plot-cost", metavar="PNG", help="draw the cost curve")
@@ -262,7 +265,7 @@ def build_parser():
     run.add_argument("--quick", action="store_true",
                      help=f"a small grid of a few seconds: {', '.join(f'{k} {v}' for k, v in QUICK_GRID.items())}")
     run.add_argument("--hidden-sizes", type=int, nargs="+", metavar="N", help="hidden layer sizes (one layer each)")
-    run.add_argument("--activations", nargs="+", metavar="NAME")
+    run.add_argument("--activations", nargs="+", metavar="NAME", help=", ".join(ACTIVATIONS))
     run.add_argument("--learning-rates", type=float, nargs="+", metavar="RATE")
     run.add_argument("--iterations", type=int, nargs="+", metavar="COUNT",
                      help="iteration counts, recorded along one run per configuration")

@@ -23,11 +23,16 @@ from skl2onnx.shape_calculators.linear_classifier import calculate_linear_classi
 from skl2onnx.shape_calculators.linear_regressor import calculate_linear_regressor_output_shapes
 
 from .estimators import MLPClassifier, MLPRegressor
-from .estimators.network import LEAK
+from .estimators.network import HIDDEN_ACTIVATIONS, LEAK
+from .kernels import activations as kernel
 
-#: fastnn's hidden activations -> (ONNX operator, its attributes).
-ONNX_ACTIVATIONS = {"identity": ("Identity", {}), "logistic": ("Sigmoid", {}), "tanh": ("Tanh", {}),
-                    "relu": ("Relu", {}), "leaky_relu": ("LeakyRelu", {"alpha": LEAK}), "arctan": ("Atan", {})}
+#: Activation kernel code -> (ONNX operator, its attributes).
+ONNX_OPERATORS = {kernel.IDENTITY: ("Identity", {}), kernel.SIGMOID: ("Sigmoid", {}), kernel.TANH: ("Tanh", {}),
+                  kernel.RELU: ("Relu", {}), kernel.LEAKY_RELU: ("LeakyRelu", {"alpha": LEAK}),
+                  kernel.ARCTAN: ("Atan", {})}
+
+#: The estimators' hidden activation names -> (ONNX operator, its attributes).
+ONNX_ACTIVATIONS = {name: ONNX_OPERATORS[code] for name, code in HIDDEN_ACTIVATIONS.items()}
 
 CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "output_class_labels": [False, True], "nocl": [True, False]}
 

@@ -14,10 +14,9 @@ import os
 import runpy
 import sys
 
-_NAMES = ("MLPClassifier", "MLPRegressor")
-_MODULES = ("sklearn.neural_network", "sklearn.neural_network._multilayer_perceptron")
+from .sklearn_originals import MODULES, NAMES, originals, sklearn_is_patched
 
-_originals = {}  # (module name, class name) -> scikit-learn's class, while patched
+__all__ = ["patch_sklearn", "unpatch_sklearn", "sklearn_is_patched", "main"]
 
 
 def patch_sklearn():
@@ -25,31 +24,18 @@ def patch_sklearn():
     ``_multilayer_perceptron`` module) to fastnn's estimators. Calling it twice is harmless."""
     from . import estimators
 
-    for module_name in _MODULES:
+    for module_name in MODULES:
         module = importlib.import_module(module_name)
-        for name in _NAMES:
-            _originals.setdefault((module_name, name), getattr(module, name))
+        for name in NAMES:
+            originals.setdefault((module_name, name), getattr(module, name))
             setattr(module, name, getattr(estimators, name))
 
 
 def unpatch_sklearn():
     """Restore scikit-learn's own classes (nothing happens when not patched)."""
-    for (module_name, name), original in _originals.items():
+    for (module_name, name), original in originals.items():
         setattr(sys.modules[module_name], name, original)
-    _originals.clear()
-
-
-def sklearn_is_patched():
-    """True between ``patch_sklearn()`` and ``unpatch_sklearn()``."""
-    return bool(_originals)
-
-
-def original(name):
-    """scikit-learn's own ``MLPClassifier`` or ``MLPRegressor``, patched or not."""
-    module_name = _MODULES[1]
-    if (module_name, name) in _originals:
-        return _originals[module_name, name]
-    return getattr(importlib.import_module(module_name), name)
+    originals.clear()
 
 
 def main(argv=None):

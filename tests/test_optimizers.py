@@ -8,7 +8,7 @@ from fastnn import reference
 from fastnn.kernels import optimizers
 from fastnn.layout import Layout
 
-from .test_precision import jit_disabled, uncached, vector_instructions
+from .test_precision import jit_disabled, uncached, vector_instructions, x86_only
 
 SIZES = (3, 4, 2)
 LAYOUT = Layout(SIZES)
@@ -89,6 +89,7 @@ def test_adam_matches_scikit_learn(dtype):
 
 
 @jit_disabled
+@x86_only
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_update_loops_vectorise(dtype):
     """Each rule's loop runs on vector registers (a signed offset into theta once kept two of them

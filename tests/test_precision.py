@@ -5,6 +5,7 @@ That the flags keep results within tolerance is shown by test_against_reference.
 machine code uses vector instructions.
 """
 import os
+import platform
 import re
 
 import numba
@@ -15,6 +16,8 @@ import fastnn
 from fastnn.kernels import activations, losses, options, rows
 
 jit_disabled = pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="no machine code")
+x86_only = pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64", "i686", "x86"),
+                              reason="reads x86 assembly (ymm/zmm registers)")
 
 
 def test_flag_sets_exclude_nnan_and_ninf():
@@ -57,6 +60,7 @@ def vector_instructions(dispatcher):
 
 
 @jit_disabled
+@x86_only
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_hot_loops_vectorise(dtype):
     theta = np.zeros(40, dtype)

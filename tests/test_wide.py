@@ -17,7 +17,7 @@ from fastnn.training import block_size, make_batch, make_net, make_workspace, mi
 
 from .test_minibatch_epoch import epoch_data, kernel_state, reference_step
 from .test_output_kinds import targets
-from .test_precision import uncached, vector_instructions
+from .test_precision import uncached, vector_instructions, x86_only
 
 #: (n_features, hidden): wide enough for several 4 x 4 tiles, ragged at the edges.
 SHAPES = [(70, (33,)), (40, (45, 38))]
@@ -148,6 +148,7 @@ def test_predictions_match_the_reference_on_any_threads(shape, dtype):
 
 
 @pytest.mark.skipif(numba.config.DISABLE_JIT, reason="no machine code without the JIT")
+@x86_only
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dot_tiles_vectorise(dtype):
     """The 4 x 4 tile of dot products that accumulates a narrow layer's ``dW += delta a^T``."""

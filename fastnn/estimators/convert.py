@@ -22,10 +22,12 @@ import copy
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.neural_network._base import ACTIVATIONS as SKLEARN_FUNCTIONS
 from sklearn.utils.validation import check_is_fitted
 
+from ..sklearn_originals import original
 from ..solvers import AdamOptimizer, SGDOptimizer, make_optimizer
-from .network import Network
+from .network import HIDDEN_ACTIVATIONS, Network
 
 #: Fitted attributes copied as they are (deep copies), where the model has them.
 FITTED_ATTRIBUTES = ("coefs_", "intercepts_", "n_layers_", "n_outputs_", "out_activation_", "n_iter_", "t_", "loss_",
@@ -36,7 +38,8 @@ FITTED_ATTRIBUTES = ("coefs_", "intercepts_", "n_layers_", "n_outputs_", "out_ac
 #: fastnn's parameters that scikit-learn's estimators do not have.
 FASTNN_PARAMETERS = ("dtype", "scoring")
 
-SKLEARN_ACTIVATIONS = {"identity", "logistic", "tanh", "relu"}
+#: fastnn's hidden activations that scikit-learn's MLPs have too (fastnn's table, by scikit-learn's).
+SKLEARN_ACTIVATIONS = {name for name in HIDDEN_ACTIVATIONS if name in SKLEARN_FUNCTIONS}
 
 
 class SklearnConversionMixin:
@@ -58,8 +61,6 @@ class SklearnConversionMixin:
 
 def sklearn_class(estimator):
     """scikit-learn's own class matching ``estimator``'s kind (also while ``fastnn.patch`` is on)."""
-    from ..patch import original
-
     return original("MLPClassifier" if is_classifier(estimator) else "MLPRegressor")
 
 
