@@ -34,11 +34,12 @@ RETRY_SLOWDOWN = 2.0
 #: Timed calls of a newly ready parallel twin before FasterTwin compares it with the serial one.
 TRIALS = 2
 #: Seconds of serial training (in this process, on one kernel) after which its parallel twin starts
-#: loading from numba's cache in a background thread (some 50 ms of the other core, which a process
-#: that exits meanwhile waits for: a first 50-iteration fit's process took 0.1 s longer when every
-#: fit loaded it; that fit trains 1 ms, a third seeds' 300-iteration fit crosses it), and after
-#: which one the cache does not hold starts compiling.
-LOAD_AFTER = 0.01
+#: loading from numba's cache in a background thread (15-50 ms of the other core once the serial
+#: twin is loaded, which a process that exits meanwhile waits for: the start-up case's 50-iteration
+#: seeds' fit trains 0.7 ms and never loads it; a one-fit process of 300 iterations, which does,
+#: took 0.61-0.80 s against 0.63-0.82 s with 10 ms), and after which one the cache does not hold
+#: starts compiling.
+LOAD_AFTER = 0.002
 PARALLEL_AFTER = 1.0
 #: Least seconds of serial work per parallel region the twin would open (an epoch's minibatch; a
 #: whole call of ``gradient_descent_parallel``) for which the parallel twin is made ready at all:
@@ -319,11 +320,12 @@ class FasterTwin:
 
     def _admit(self, args):
         """Make the parallel twin a candidate once it is ready; start loading it once the serial
-        twin has trained ``LOAD_AFTER`` seconds in the process on calls with enough work per
-        region, and compiling it when due."""
+        twin has trained ``LOAD_AFTER`` seconds in the process, counting the call about to run (so
+        that it loads meanwhile), on calls with enough work per region; compile it when due."""
         if self.parallel is None:
-            if (_serial_seconds[self.waiting] < LOAD_AFTER
-                    or self._serial_seconds(args) / max(1, self.regions(args)) < MIN_REGION_SECONDS):
+            serial_seconds = self._serial_seconds(args)
+            if (_serial_seconds[self.waiting] + serial_seconds < LOAD_AFTER
+                    or serial_seconds / max(1, self.regions(args)) < MIN_REGION_SECONDS):
                 return
             self.parallel = ParallelTwin.of(self.waiting, self.types)
         if self.parallel.ready:
