@@ -72,6 +72,16 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, optimizer="gd", batch_s
     ------
     ValueError on bad input; DivergenceError (a FloatingPointError) when the cost or the parameters
     become NaN or infinite: training stops there instead of returning garbage.
+
+    Examples
+    --------
+    >>> import fastnn
+    >>> X, Y = fastnn.datasets.moons(n_samples=400, noise=0.25, seed=0)
+    >>> params, costs = fastnn.fit(X, Y, learning_rate=0.6, hidden_size=5, iterations=2000, seed=0)
+    >>> params["W1"].shape, params["b2"].shape, len(costs)
+    ((5, 2), (1, 1), 2000)
+    >>> bool(costs[-1] < costs[0]), fastnn.accuracy(Y, fastnn.predict(X, params)) > 85
+    (True, True)
     """
     args = validation.fit_arguments(X, Y, learning_rate, hidden_size, iterations, activation, ACTIVATIONS,
                                     init, INITS, leak, dtype, print_cost, callback)
@@ -113,7 +123,15 @@ def _network(X, params, activation, leak):
 
 
 def predict_proba(X, params, activation="tanh", leak=0.01):
-    """Output probabilities, shape (1, n_samples), of the network ``params`` for ``X`` (n_features, n_samples)."""
+    """Output probabilities, shape (1, n_samples), of the network ``params`` for ``X`` (n_features, n_samples).
+
+    Examples
+    --------
+    >>> import numpy as np, fastnn
+    >>> params = {"W1": np.ones((3, 2)), "b1": np.zeros((3, 1)), "W2": np.ones((1, 3)), "b2": np.zeros((1, 1))}
+    >>> fastnn.predict_proba(np.zeros((2, 4)), params)  # tanh(0) = 0, sigmoid(0) = 1/2
+    array([[0.5, 0.5, 0.5, 0.5]])
+    """
     theta, layout, net, X = _network(X, params, activation, leak)
     workspace = make_workspace(layout.sizes, X.shape[1], X.dtype, max_groups=1)
     out = np.empty((layout.sizes[-1], X.shape[1]), X.dtype)
@@ -145,7 +163,14 @@ def predict(X, params, activation="tanh", leak=0.01):
 
 
 def accuracy(Y, Y_hat):
-    """Percentage of labels in ``Y_hat`` equal to ``Y`` (seed 004's ``compute_accuracy``, unrounded)."""
+    """Percentage of labels in ``Y_hat`` equal to ``Y`` (seed 004's ``compute_accuracy``, unrounded).
+
+    Examples
+    --------
+    >>> import fastnn
+    >>> fastnn.accuracy([[0, 1, 1, 0]], [[0, 1, 0, 0]])
+    75.0
+    """
     Y = np.asarray(Y)
     Y_hat = np.asarray(Y_hat)
     if Y.size == 0 or np.shape(Y) != np.shape(Y_hat):

@@ -160,6 +160,19 @@ def sweep(X_train, Y_train, X_dev, Y_dev, *, hidden_sizes=SEED_GRID["hidden_size
     A run that diverges (``fastnn.fit`` would raise DivergenceError) gives rows with
     ``diverged=True``, NaN accuracies and cost, and no params, from the first iteration count it
     fails to reach; the other runs are unaffected. Raises ValueError on bad input.
+
+    Examples
+    --------
+    >>> import fastnn
+    >>> X, Y = fastnn.datasets.moons(n_samples=500, noise=0.25, seed=0)
+    >>> table = fastnn.sweep(X[:, :400], Y[:, :400], X[:, 400:], Y[:, 400:], hidden_sizes=(3, 5),
+    ...                      activations=("tanh",), learning_rates=(0.6,), iterations=(100, 1000),
+    ...                      n_jobs=1, progress=False)
+    >>> len(table), table.column("hidden_size").tolist(), table.column("iterations").tolist()
+    (4, [3, 3, 5, 5], [100, 1000, 100, 1000])
+    >>> best = fastnn.select(table, min_accuracy=80, max_gap=5)  # seed 004's rule, looser: fastest first
+    >>> all(row["train_accuracy"] > 80 for row in best), list(best.column("time")) == sorted(best.column("time"))
+    (True, True)
     """
     dtype = validation.float_dtype(dtype)
     X_train = validation.as_matrix(X_train, "X_train", dtype)
