@@ -7,7 +7,7 @@ The flag sets never contain ``nnan`` or ``ninf``: the training loops test costs 
 import types
 
 import numba
-from numba.core import compiler, event, typing
+from numba.core import compiler, event, sigutils, typing
 from numba.core import types as numba_types
 from numba.core.codegen import JITCodeLibrary
 from numba.core.compiler_lock import global_compiler_lock, require_global_compiler_lock
@@ -76,7 +76,9 @@ class Kernel(CPUDispatcher):
         return template, pysig, args, {}
 
     def get_overload(self, sig):
-        args = tuple(sig)
+        """The compiled function for ``sig``; for a signature compiled for linking only, the key its
+        callers' lowering finds it by (numba's ``types.Dispatcher.get_impl_key``)."""
+        args = tuple(sigutils.normalize_signature(sig)[0])
         if args not in self.overloads and args in self._linkable:
             return self._linkable[args][0]
         return super().get_overload(sig)
