@@ -199,3 +199,26 @@ def test_threads_under_the_workqueue_layer_do_not_abort_the_process():
     """
     env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue", NUMBA_NUM_THREADS="2")
     assert run_python(code, env).split() == ["workqueue"]
+
+
+def test_a_kernel_called_from_another_compiles_for_linking_only(tmp_path):
+    """A callee that the cache does not hold is compiled for its callers only (no machine code of
+    its own, no cache entry); the caller is cached whole, and a Python call of the callee itself
+    compiles it as usual, with the same results."""
+    code = """
+        import numpy as np
+        from fastnn.kernels import losses, vmath
+        Z = np.linspace(-30.0, 30.0, 101).reshape(1, -1).copy()
+        expected = 1.0 / (1.0 + np.exp(-Z[0]))
+        losses.output_activation(losses.LOGISTIC, Z, 0, 1, Z.shape[1])
+        assert np.allclose(Z[0], expected, rtol=1e-15, atol=0)
+        assert len(vmath.sigmoid.overloads) == 0 and len(vmath.sigmoid._linkable) == 1
+        assert len(losses.output_activation.overloads) == 1
+        assert np.array_equal([vmath.sigmoid(z) for z in np.linspace(-30.0, 30.0, 101)], Z[0])
+        assert len(vmath.sigmoid.overloads) == 1  # compiled for the Python call
+    """
+    run_python(code, dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path)))
+    indexes = [name for name in files_under(tmp_path) if name.endswith(".nbi")]
+    assert any("output_activation" in name for name in indexes), indexes
+    assert any("sigmoid" in name for name in indexes)  # the Python call's
+    assert not any("exp_parts" in name for name in indexes)  # only ever a callee

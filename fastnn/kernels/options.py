@@ -7,8 +7,10 @@ The flag sets never contain ``nnan`` or ``ninf``: the training loops test costs 
 import types
 
 import numba
+from numba.core import compiler, event, sigutils, typing
 from numba.core import types as numba_types
-from numba.core.compiler_lock import global_compiler_lock
+from numba.core.codegen import JITCodeLibrary
+from numba.core.compiler_lock import global_compiler_lock, require_global_compiler_lock
 from numba.core.registry import CPUDispatcher
 
 from .cache import KernelCache, can_cache
@@ -27,8 +29,27 @@ REDUCE = EXACT | {"reassoc"}
 _COMMON = dict(nopython=True, boundscheck=None, nogil=True, error_model="numpy")
 
 
+class LinkOnlyLibrary(JITCodeLibrary):
+    """A callee's machine code, to be linked into its callers only: finalising it links its own
+    callees in, and neither optimises the whole module nor emits machine code. Its caller does
+    both, once, for the whole tree (numba's own library does them at every level: each level of
+    compiled calls optimised and emitted everything below it again)."""
+
+    def finalize(self):
+        require_global_compiler_lock()
+        self._raise_if_finalized()
+        seen = set()
+        for library in self._linking_libraries:
+            if library not in seen:
+                seen.add(library)
+                self._reload_init.update(library._reload_init)
+                self._final_module.link_in(library._get_module_for_linking(), preserve=True)
+        self._finalize_dynamic_globals()
+        self._finalized = True
+
+
 class Kernel(CPUDispatcher):
-    """numba's dispatcher, with two changes that make a first fit compile in seconds, not a minute.
+    """numba's dispatcher, with three changes that make a first fit compile in seconds, not a minute.
 
     - A kernel called from another with an integer constant (``f(x, 0)``) compiles for the
       argument's plain type, not once per constant: numba types a constant argument as
@@ -37,11 +58,55 @@ class Kernel(CPUDispatcher):
       still fold once LLVM inlines the callee).
     - It is cached (on disk, ``cache=True``) where :mod:`fastnn.kernels.cache` finds room, never
       failing on a read-only install, and recompiled when any kernels module changes.
+    - A kernel called from another kernel, and not found in the cache, compiles for linking only
+      (:class:`LinkOnlyLibrary`): typed, lowered and its functions optimised once, but neither
+      optimised as a whole module nor emitted as machine code, nor cached; the kernel a Python call
+      compiles optimises and emits its whole tree of calls once, and is cached with it.
     """
 
     def get_call_template(self, args, kws):
         plain = tuple(numba_types.unliteral(a) for a in args)
-        return super().get_call_template(plain, {k: numba_types.unliteral(v) for k, v in kws.items()})
+        pysig, args = self._compiler.fold_argument_types(plain, {k: numba_types.unliteral(v) for k, v in kws.items()})
+        args = tuple(args)
+        if self._can_compile and args not in self.overloads and args not in self._linkable:
+            self._compile_linkable(args)
+        signatures = self.nopython_signatures + [cres.signature for key, cres in self._linkable.values()]
+        template = typing.make_concrete_template(f"CallTemplate({self.py_func.__name__})",
+                                                 key=self.py_func.__name__, signatures=signatures)
+        return template, pysig, args, {}
+
+    def get_overload(self, sig):
+        """The compiled function for ``sig``; for a signature compiled for linking only, the key its
+        callers' lowering finds it by (numba's ``types.Dispatcher.get_impl_key``)."""
+        args = tuple(sigutils.normalize_signature(sig)[0])
+        if args not in self.overloads and args in self._linkable:
+            return self._linkable[args][0]
+        return super().get_overload(sig)
+
+    @property
+    def _linkable(self):
+        try:
+            return self.__dict__["_linkable_results"]
+        except KeyError:
+            return self.__dict__.setdefault("_linkable_results", {})
+
+    def _compile_linkable(self, args):
+        """Load ``args``'s overload from the cache, else compile it for linking into callers only."""
+        with global_compiler_lock:
+            if self.load_cached(args):
+                return
+            flags = compiler.Flags()
+            self.targetdescr.options.parse_as_flags(flags, self.targetoptions)
+            flags.no_compile = True
+            flags.no_cpython_wrapper = True
+            flags.no_cfunc_wrapper = True
+            library = LinkOnlyLibrary(self.targetctx.codegen(), self.py_func.__qualname__)
+            with event.trigger_event("numba:compile", data=dict(dispatcher=self, args=args, return_type=None)):
+                cres = compiler.compile_extra(self.typingctx, self.targetctx, self.py_func, args=args,
+                                              return_type=None, flags=flags, locals=self.locals, library=library)
+            key = object()  # stands for the entry point a caller's lowering looks the callee up by
+            self.targetctx.insert_user_function(key, cres.fndesc, [cres.library])
+            self._linkable[args] = (key, cres)
 
     def load_cached(self, types):
         """Load the machine code for argument ``types`` from the on-disk cache, if it holds it;
