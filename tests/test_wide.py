@@ -247,3 +247,28 @@ def test_loss_grad_tickets_give_the_serial_twins_bits(threads):
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     assert results[0][0] == results[1][0]
     assert np.array_equal(results[0][1], results[1][1])
+
+
+def test_lbfgs_of_a_wide_network_runs_on_one_blas_thread(monkeypatch):
+    """L-BFGS-B's own vector operations run on one BLAS thread, as the evaluations do: a threaded
+    BLAS call between two evaluations leaves its worker spinning on the core the next one needs."""
+    import scipy.optimize
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from fastnn import MLPClassifier
+
+    seen = []
+    minimize = scipy.optimize.minimize
+
+    def recording(fun, x0, **kwargs):
+        def evaluated(x):
+            seen.append(max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"))
+            return fun(x)
+        return minimize(evaluated, x0, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", recording)
+    X, _, _, _, _, _ = problem(20, (16,), n=200)
+    y = np.arange(200) % 3
+    with threadpool_limits(2, user_api="blas"):
+        MLPClassifier(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=3, random_state=0).fit(X.T, y)
+    assert seen and set(seen) == {1}

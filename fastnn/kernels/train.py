@@ -219,12 +219,13 @@ def _minibatch_epoch(theta, net, data, order, batch, batch_size, alpha, loss_sca
     block = ws.A.shape[2]
     grad = ws.grad
     total = 0.0
+    tickets = np.zeros(1, np.int64)
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
         n = stop - start
         gather_batch(data, order, start, stop, x_rows, batch)
         groups = n_groups(n, block, ws.gpart.shape[0])
-        tickets = np.zeros(1, np.int64)
+        tickets[0] = 0
         for w in prange(groups):
             g = atomic_add(tickets, 0, 1)
             while g < groups:
