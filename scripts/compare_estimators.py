@@ -6,8 +6,10 @@ time of each, their ratio, the floor issue 3 sets for it, and how far apart the 
 are (the largest relative difference over all epochs: the two must train the same model), and the
 *limit*: the fit's layer products (forward, ``dW`` and ``W^T delta``; relu has no transcendentals) at
 this machine's matrix-multiply peak on all cores, measured here on a 2000 x 2000 NumPy product. Timings
-are interleaved (one fit of each per round) after a warm-up fit that compiles or loads fastnn's
-kernels, so the ratio survives a noisy machine far better than either time.
+are interleaved (one fit of each per round) after a warm-up fit on 400 samples that compiles or
+loads fastnn's kernels, so the ratio survives a noisy machine far better than either time. By
+default this is a user's process (the parallel twins load when a fit or prediction asks, each
+prediction follows scikit-learn's at once); ``--steady`` compiles them by hand and rests first.
 
 scikit-learn runs twice per round: with its BLAS's default threads, and limited to one BLAS
 thread (threadpoolctl). On a busy machine the threaded BLAS can be ten times slower (OpenBLAS
