@@ -6,8 +6,10 @@ time of each, their ratio, the floor issue 3 sets for it, and how far apart the 
 are (the largest relative difference over all epochs: the two must train the same model), and the
 *limit*: the fit's layer products (forward, ``dW`` and ``W^T delta``; relu has no transcendentals) at
 this machine's matrix-multiply peak on all cores, measured here on a 2000 x 2000 NumPy product. Timings
-are interleaved (one fit of each per round) after a warm-up fit that compiles or loads fastnn's
-kernels, so the ratio survives a noisy machine far better than either time.
+are interleaved (one fit of each per round) after a warm-up fit on 400 samples that compiles or
+loads fastnn's kernels, so the ratio survives a noisy machine far better than either time. By
+default this is a user's process (the parallel twins load when a fit or prediction asks, each
+prediction follows scikit-learn's at once); ``--steady`` compiles them by hand and rests first.
 
 scikit-learn runs twice per round: with its BLAS's default threads, and limited to one BLAS
 thread (threadpoolctl). On a busy machine the threaded BLAS can be ten times slower (OpenBLAS
@@ -158,6 +160,10 @@ def torch_available():
     return True
 
 
+#: Samples of the untimed warm-up fit of each case (issue 20's user's process).
+WARM_UP = 400
+
+
 def compare(case, epochs, repeats, steady=False):
     """Median fit seconds of each runner, the largest relative loss_curve_ difference, the final
     loss and fastnn's ``n_iter_``."""
@@ -167,7 +173,9 @@ def compare(case, epochs, repeats, steady=False):
     params = dict(case.params, max_iter=epochs, n_iter_no_change=np.inf, random_state=0)
     theirs = getattr(neural_network, case.estimator)
     ours = getattr(fastnn, case.estimator)
-    timed_fit(ours(**dict(params, max_iter=1)), X, y)  # compiles, or loads the kernels from numba's cache
+    # a user's warm-up: a small fit that compiles the kernels or loads them from numba's cache (a long
+    # one would load the parallel twins too, which a user's first wide fit does not find loaded)
+    timed_fit(ours(**dict(params, max_iter=1)), X[:WARM_UP], y[:WARM_UP])
     if steady:
         compile_parallel_twins()  # else they load or compile in the background during the first timed fits
     runners = {"sklearn": (theirs, None), "sklearn 1 BLAS thread": (theirs, 1), "fastnn": (ours, None)}
@@ -198,6 +206,10 @@ def compare(case, epochs, repeats, steady=False):
 #: library's shares the cores with them (fastnn's (p) then ran at its one-core speed, 1.8x
 #: slower). By default there is no rest: a user's pipeline calls one step after the other.
 PAUSE = 0.25
+
+
+#: Fewest interleaved rounds of a prediction case (they are short).
+PREDICT_REPEATS = 5
 
 
 def compare_predict(case, repeats, steady=False):
@@ -266,7 +278,7 @@ def main():
     for case in PREDICT_CASES:
         if chosen is not None and case.name.split()[0] not in chosen:
             continue
-        seconds, difference = compare_predict(case, repeats, args.steady)
+        seconds, difference = compare_predict(case, max(repeats, PREDICT_REPEATS), args.steady)
         ratio = seconds["sklearn"] / seconds["fastnn"]
         flag = "" if ratio >= case.floor else "  BELOW FLOOR"
         print(f"{case.name:<52} {seconds['sklearn']:>10.4f} {seconds['fastnn']:>9.4f} {ratio:>6.2f}x "

@@ -209,3 +209,66 @@ def test_cut_minibatches_follow_scikit_learn():
     ours = MLPClassifier((64,), max_iter=5, random_state=0).fit(X, y)
     theirs = sklearn_mlp.MLPClassifier((64,), max_iter=5, random_state=0).fit(X, y)
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-6)  # the parity tests' bound
+
+
+@pytest.mark.parametrize("workers", [1, 3, 5])
+def test_prediction_tickets_give_the_same_bits_to_any_number_of_workers(workers):
+    """The blocks of a prediction are tickets that any worker may take, into its own buffers:
+    more workers than threads, or than blocks, give the serial twin's bits on one worker."""
+    X, _, _, sizes, params, net = problem(70, (33,), n=1300)
+    theta = Layout(sizes).from_dict(params, np.float64)
+    samples = np.ascontiguousarray(X.T)
+    outputs = []
+    for kernel, max_groups in ((train.predict, 1), (train.predict, workers), (train.predict_parallel, workers)):
+        ws = make_workspace(sizes, X.shape[1], np.dtype(np.float64), block=64, max_groups=max_groups)
+        out = np.full((sizes[-1], X.shape[1]), np.nan)
+        kernel(theta, net, samples, True, out, ws)
+        outputs.append(out)
+    assert not np.isnan(outputs[0]).any()
+    for out in outputs[1:]:
+        assert np.array_equal(out, outputs[0])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_loss_grad_tickets_give_the_serial_twins_bits(threads):
+    """Every group of a loss-and-gradient is a ticket, computed once whichever worker takes it:
+    the parallel twin's loss and gradient are the serial twin's bits."""
+    X, Y, w, sizes, params, net = problem(40, (45, 38), n=1300)
+    theta = Layout(sizes).from_dict(params, np.float64)
+    results = []
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        for kernel in (train.loss_grad, train.loss_grad_parallel):
+            ws = make_workspace(sizes, X.shape[1], np.dtype(np.float64), block=64)
+            assert ws.gpart.shape[0] == 16
+            loss = kernel(theta, net, Data(X, Y, w), 0, X.shape[1], ws)
+            results.append((loss, ws.grad.copy()))
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    assert results[0][0] == results[1][0]
+    assert np.array_equal(results[0][1], results[1][1])
+
+
+def test_lbfgs_of_a_wide_network_runs_on_one_blas_thread(monkeypatch):
+    """L-BFGS-B's own vector operations run on one BLAS thread, as the evaluations do: a threaded
+    BLAS call between two evaluations leaves its worker spinning on the core the next one needs."""
+    import scipy.optimize
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from fastnn import MLPClassifier
+
+    seen = []
+    minimize = scipy.optimize.minimize
+
+    def recording(fun, x0, **kwargs):
+        def evaluated(x):
+            seen.append(max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"))
+            return fun(x)
+        return minimize(evaluated, x0, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", recording)
+    X, _, _, _, _, _ = problem(20, (16,), n=200)
+    y = np.arange(200) % 3
+    with threadpool_limits(2, user_api="blas"):
+        MLPClassifier(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=3, random_state=0).fit(X.T, y)
+    assert seen and set(seen) == {1}

@@ -6,6 +6,12 @@ Each group sums its blocks' gradients into its own row of ``gpart``; the rows ar
 group order. The number of groups depends only on the number of blocks, never on the thread
 count, so results are bitwise identical at any number of threads, and the serial and parallel
 twins of each driver (``options.serial_and_parallel``) give identical results too.
+
+The parallel twins hand out groups (a prediction: blocks) as tickets, from a shared counter,
+rather than a fixed share to each thread: a thread that wakes late, or shares its core with
+another process (OpenBLAS's workers spinning after a scikit-learn call, another job), takes fewer,
+and the region no longer waits for its whole share. Which thread computes a group never changes
+its bits. In the serial twin the first worker takes every ticket.
 """
 import numpy as np
 from numba import prange
@@ -76,8 +82,12 @@ def sum_groups(ws, groups):
 def _loss_grad(theta, net, data, start, stop, ws):
     """Loss of samples ``start .. stop - 1`` (weighted by ``data.w``); the gradient goes to ``ws.grad``."""
     groups = n_groups(stop - start, ws.A.shape[2], ws.gpart.shape[0])
-    for g in prange(groups):
-        group_loss_grad(g, groups, theta, net, data, start, stop, False, ws, g)
+    tickets = np.zeros(1, np.int64)
+    for w in prange(groups):
+        g = atomic_add(tickets, 0, 1)
+        while g < groups:
+            group_loss_grad(g, groups, theta, net, data, start, stop, False, ws, np.int64(w))
+            g = atomic_add(tickets, 0, 1)
     return sum_groups(ws, groups)
 
 
@@ -209,13 +219,18 @@ def _minibatch_epoch(theta, net, data, order, batch, batch_size, alpha, loss_sca
     block = ws.A.shape[2]
     grad = ws.grad
     total = 0.0
+    tickets = np.zeros(1, np.int64)
     for start in range(0, n_samples, batch_size):
         stop = min(start + batch_size, n_samples)
         n = stop - start
         gather_batch(data, order, start, stop, x_rows, batch)
         groups = n_groups(n, block, ws.gpart.shape[0])
-        for g in prange(groups):
-            group_loss_grad(g, groups, theta, net, batch, 0, n, x_rows, ws, g)
+        tickets[0] = 0
+        for w in prange(groups):
+            g = atomic_add(tickets, 0, 1)
+            while g < groups:
+                group_loss_grad(g, groups, theta, net, batch, 0, n, x_rows, ws, np.int64(w))
+                g = atomic_add(tickets, 0, 1)
         loss = sum_groups(ws, groups)
         weight = 0.0
         for c in range(n):
@@ -234,17 +249,19 @@ minibatch_epoch, minibatch_epoch_parallel = serial_and_parallel(_minibatch_epoch
 
 def _predict(theta, net, X, x_rows, out, ws):
     """Output activations for every sample of ``X`` (sample-major if ``x_rows``, else
-    feature-major) into ``out`` (n_outputs, n), the blocks split into ``ws``'s groups (each
-    sample's arithmetic is the same in any block: any split gives the same bits)."""
+    feature-major) into ``out`` (n_outputs, n), the blocks taken as tickets by as many workers as
+    ``ws`` has groups (each sample's arithmetic is the same in any block: any split gives the
+    same bits)."""
     n_samples = X.shape[0] if x_rows else X.shape[1]
     n_out = out.shape[0]
     row = output_row(net.sizes)
     block = ws.A.shape[2]
     n_blocks = (n_samples + block - 1) // block
-    groups = min(n_blocks, ws.A.shape[0])
-    for g in prange(groups):
-        A, D = ws.A[g], ws.D[g]
-        for b in range(g * n_blocks // groups, (g + 1) * n_blocks // groups):
+    tickets = np.zeros(1, np.int64)
+    for w in prange(min(n_blocks, ws.A.shape[0])):
+        A, D = ws.A[np.int64(w)], ws.D[np.int64(w)]
+        b = atomic_add(tickets, 0, 1)
+        while b < n_blocks:
             col = b * block
             n = min(block, n_samples - col)
             forward_block(theta, net, X, col, A, D, n, x_rows)
@@ -252,6 +269,7 @@ def _predict(theta, net, X, x_rows, out, ws):
             for j in range(n_out):
                 for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
                     out[j, col + s] = A[row + j, s]
+            b = atomic_add(tickets, 0, 1)
 
 
 predict, predict_parallel = serial_and_parallel(_predict)
