@@ -38,11 +38,13 @@ class LinkOnlyLibrary(JITCodeLibrary):
     def finalize(self):
         require_global_compiler_lock()
         self._raise_if_finalized()
+        reload_init = getattr(self, "_reload_init", None)  # numba >= 0.60 only
         seen = set()
         for library in self._linking_libraries:
             if library not in seen:
                 seen.add(library)
-                self._reload_init.update(library._reload_init)
+                if reload_init is not None:
+                    reload_init.update(library._reload_init)
                 self._final_module.link_in(library._get_module_for_linking(), preserve=True)
         self._finalize_dynamic_globals()
         self._finalized = True
