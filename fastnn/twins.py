@@ -314,7 +314,7 @@ class FasterTwin:
         known = [t for t in self.seconds_per_unit if t is not None]
         return max(1, int(seconds / min(known))) if known else None
 
-    def _serial_seconds(self, args):
+    def _seconds_at_serial_speed(self, args):
         """Seconds the serial twin would take for ``args`` (0 before it ran)."""
         return (self.seconds_per_unit[self.SERIAL] or 0.0) * self.units(args)
 
@@ -323,7 +323,7 @@ class FasterTwin:
         twin has trained ``LOAD_AFTER`` seconds in the process, counting the call about to run (so
         that it loads meanwhile), on calls with enough work per region; compile it when due."""
         if self.parallel is None:
-            serial_seconds = self._serial_seconds(args)
+            serial_seconds = self._seconds_at_serial_speed(args)
             if (_serial_seconds[self.waiting] + serial_seconds < LOAD_AFTER
                     or serial_seconds / max(1, self.regions(args)) < MIN_REGION_SECONDS):
                 return
@@ -340,7 +340,7 @@ class FasterTwin:
         is not a trial of either."""
         if self.twins[self.PARALLEL] is None:
             return None
-        serial_seconds = self._serial_seconds(args)
+        serial_seconds = self._seconds_at_serial_speed(args)
         if serial_seconds < MIN_TRIAL_SECONDS or serial_seconds / max(1, self.regions(args)) < MIN_REGION_SECONDS:
             return None
         times = self.seconds_per_unit
