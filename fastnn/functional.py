@@ -7,11 +7,13 @@ cross-entropy, by full-batch gradient descent or by minibatches and another opti
 (``fastnn.engine``); ``fastnn.reference`` is the same algorithm in plain NumPy, and the tests hold
 the two together.
 """
+import contextlib
+
 import numpy as np
 
 from . import validation
 from .engine import Trainer, plain_gradient_descent
-from .init import INITS, check_random_state, check_seed, initial_theta
+from .init import INITS, check_seed, initial_theta, random_state
 from .kernels import train
 from .kernels.activations import ACTIVATIONS
 from .kernels.losses import LOGISTIC
@@ -89,19 +91,19 @@ def fit(X, Y, learning_rate, hidden_size, iterations, *, optimizer="gd", batch_s
                                              beta_2, epsilon, learning_rate_schedule, power_t)
     dtype = args.dtype
     layout = Layout(args.sizes)
-    # seeding a RandomState takes some 60 us: plain gradient descent from given params draws nothing
+    # plain gradient descent from given params draws nothing: no RandomState
     draws = params is None or not plain_gradient_descent(settings)
-    rng = check_random_state(seed) if draws else check_seed(seed)
-    theta = layout.from_dict(params, dtype) if params is not None else initial_theta(layout, init, rng, dtype)
-    trainer = Trainer(args.X, args.Y, theta, args.sizes, ACTIVATIONS[activation], args.leak, args.learning_rate,
-                      settings, rng)
-    costs = np.empty(args.iterations)
-    for first, stop in trainer.epochs(costs):
-        for i in range(first, stop):
-            if print_cost and i % 1000 == 0:
-                print(f"Cost after iteration {i}: {costs[i]:f}")
-            if callback is not None:
-                callback(i, costs[i])
+    with random_state(seed) if draws else contextlib.nullcontext(check_seed(seed)) as rng:
+        theta = layout.from_dict(params, dtype) if params is not None else initial_theta(layout, init, rng, dtype)
+        trainer = Trainer(args.X, args.Y, theta, args.sizes, ACTIVATIONS[activation], args.leak, args.learning_rate,
+                          settings, rng)
+        costs = np.empty(args.iterations)
+        for first, stop in trainer.epochs(costs):
+            for i in range(first, stop):
+                if print_cost and i % 1000 == 0:
+                    print(f"Cost after iteration {i}: {costs[i]:f}")
+                if callback is not None:
+                    callback(i, costs[i])
     validation.check_finite_parameters([theta])
     return layout.to_dict(theta), costs
 

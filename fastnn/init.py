@@ -5,7 +5,9 @@ and then cast, so a seed gives the same network in float64 and float32, and ``se
 ``init="small"`` gives exactly the weights of seed 004's ``np.random.seed(0)`` code. Biases start
 at zero, as in the seeds.
 """
+import contextlib
 import numbers
+import threading
 
 import numpy as np
 
@@ -29,6 +31,35 @@ def check_random_state(seed):
     """A ``RandomState`` from None (fresh entropy), an int, or a ``RandomState`` (used as is)."""
     seed = check_seed(seed)
     return seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(seed)
+
+
+class _SpareStates(threading.local):
+    """This thread's ``RandomState`` objects that no running fit holds."""
+
+    def __init__(self):
+        self.free = []
+
+
+_spare_states = _SpareStates()
+
+
+@contextlib.contextmanager
+def random_state(seed):
+    """``check_random_state(seed)`` for the length of a ``with`` block. For an int seed it re-seeds a
+    spare ``RandomState`` of this thread (1 us, the same numbers) instead of making one: numpy makes
+    a new one through a ``SeedSequence`` first, some 100 us, 5 % of the seeds' 300-iteration fit.
+    A fit nested in another's callback takes another spare."""
+    seed = check_seed(seed)
+    if not isinstance(seed, numbers.Integral):
+        yield check_random_state(seed)
+        return
+    free = _spare_states.free
+    rng = free.pop() if free else np.random.RandomState()
+    rng.seed(seed)
+    try:
+        yield rng
+    finally:
+        free.append(rng)
 
 
 def initial_theta(layout, init, seed, dtype):

@@ -29,8 +29,12 @@ import numpy as np
 
 #: The twin that lost is tried again every this many calls (the machine's load changes), if it
 #: was at most RETRY_SLOWDOWN times slower; else its time is halved and the re-try postponed.
+#: A serial twin that lost is re-tried only while the parallel one runs more than RETRY_LOADED
+#: times slower than its fastest (the machine got busier): on an unchanged machine the re-try
+#: would only cost a slow call (the seeds' 300-iteration fit: 1.7x its median, every eighth fit).
 RETRY_EVERY = 8
 RETRY_SLOWDOWN = 2.0
+RETRY_LOADED = 1.25
 #: Timed calls of a newly ready parallel twin before FasterTwin compares it with the serial one.
 TRIALS = 2
 #: Seconds of serial training (in this process, on one kernel) after which its parallel twin starts
@@ -53,8 +57,8 @@ MIN_REGION_SECONDS = 50e-6
 MIN_TRIAL_SECONDS = 0.5e-3
 _serial_seconds = collections.Counter()  # parallel dispatcher -> seconds its serial twin has trained
 
-#: FasterTwin's per-unit seconds of (parallel, serial) twin, by (serial, parallel, workspace shape);
-#: None for one not timed yet.
+#: FasterTwin's per-unit seconds of (parallel, serial) twin, and the parallel twin's fastest, by
+#: (serial, parallel, workspace shape); None for one not timed yet.
 _learned = {}
 
 
@@ -74,6 +78,7 @@ def parallel_pays(workspace):
 #: sleep at once (``OMP_WAIT_POLICY``).
 WAIT_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "1000"}
 _launch_lock = threading.Lock()
+_launched = False
 
 
 def launch_threads():
@@ -81,15 +86,20 @@ def launch_threads():
     variables are set only while numba loads its OpenMP runtime, which reads them then, so that
     other OpenMP runtimes the process loads later (scikit-learn's, PyTorch's) keep their own
     defaults."""
+    global _launched
+    if _launched:
+        return
     with _launch_lock:
         if any(name in os.environ for name in WAIT_ENVIRONMENT):
-            return numba.np.ufunc.parallel._launch_threads()
-        os.environ.update(WAIT_ENVIRONMENT)
-        try:
             numba.np.ufunc.parallel._launch_threads()
-        finally:
-            for name in WAIT_ENVIRONMENT:
-                del os.environ[name]
+        else:
+            os.environ.update(WAIT_ENVIRONMENT)
+            try:
+                numba.np.ufunc.parallel._launch_threads()
+            finally:
+                for name in WAIT_ENVIRONMENT:
+                    del os.environ[name]
+        _launched = True
 
 
 def thread_count():
@@ -102,12 +112,15 @@ def _argument_key(value):
     """What numba's type of ``value`` depends on, found in a microsecond: an array's dtype, ndim,
     layout, writability and alignment; a tuple's class and items; else the Python type."""
     if isinstance(value, np.ndarray):
-        flags = value.flags
-        return value.dtype, value.ndim, flags.c_contiguous, flags.f_contiguous, flags.writeable, flags.aligned
+        return value.dtype, value.ndim, value.flags.num & _TYPED_FLAGS
     if isinstance(value, tuple):
         return (type(value),) + tuple(_argument_key(item) for item in value)
     return type(value)
 
+
+#: The bits of an array's ``flags.num`` that its numba type depends on: C_CONTIGUOUS, F_CONTIGUOUS,
+#: ALIGNED and WRITEABLE (one integer, where reading the four flags took 1 us an array).
+_TYPED_FLAGS = 0x1 | 0x2 | 0x100 | 0x400
 
 _signatures = {}  # (dispatcher, argument keys) -> numba's argument types
 
@@ -250,7 +263,8 @@ class FasterTwin:
     The serial twin runs first, while the parallel one is made ready (:class:`ParallelTwin`). From
     then on, on calls long enough to time (``MIN_TRIAL_SECONDS``) and to split
     (``MIN_REGION_SECONDS``): the parallel twin until both have been timed twice in all, then the faster one,
-    with the other re-tried every ``RETRY_EVERY`` calls. What a run learned is kept for the next one
+    with the other re-tried every ``RETRY_EVERY`` calls (the serial one only once the parallel one
+    has slowed: ``RETRY_LOADED``). What a run learned is kept for the next one
     on the same twins and workspace shapes, which starts on the faster twin: without it, a short fit
     (an epoch per call, three epochs) would run a third of its calls on the slower twin, every time.
     The first call of a parallel twin in a process starts OpenMP's threads (milliseconds) and is
@@ -271,7 +285,7 @@ class FasterTwin:
         self.units = units
         self.regions = regions or units
         self.clock = clock
-        self.seconds_per_unit = list(_learned.get(self.key, (None, None)))  # (parallel, serial)
+        *self.seconds_per_unit, self.fastest_parallel = _learned.get(self.key, (None, None, float("inf")))
         self.calls = TRIALS if None not in self.seconds_per_unit else 0  # past the trials if learned
         self.parallel_calls = 0
 
@@ -300,12 +314,14 @@ class FasterTwin:
             _start_parallel()
             return result
         self.seconds_per_unit[choice] = seconds / max(1, self.units(args))
+        if choice == self.PARALLEL:
+            self.fastest_parallel = min(self.fastest_parallel, self.seconds_per_unit[choice])
         if self.waiting is not None:  # compiling or loading happened in entry_point, untimed
             _serial_seconds[self.waiting] += seconds
         if trial:
             self.parallel_calls += choice == self.PARALLEL
             self.calls += 1
-        _learned[self.key] = tuple(self.seconds_per_unit)
+        _learned[self.key] = (*self.seconds_per_unit, self.fastest_parallel)
         return result
 
     def units_in(self, seconds):
@@ -350,7 +366,8 @@ class FasterTwin:
             return self.PARALLEL
         faster = int(times[1] < times[0])
         slower = 1 - faster
-        if self.calls % RETRY_EVERY == 0:
+        unchanged = faster == self.PARALLEL and times[faster] <= RETRY_LOADED * self.fastest_parallel
+        if self.calls % RETRY_EVERY == 0 and not unchanged:
             if times[slower] <= RETRY_SLOWDOWN * times[faster]:
                 return slower
             times[slower] /= 2

@@ -56,6 +56,19 @@ def test_different_seeds_differ():
     assert not bitwise_equal(a, b)
 
 
+def test_an_int_seed_draws_what_its_random_state_draws_even_with_a_fit_in_a_callback():
+    """``seed=7`` trains exactly as ``seed=RandomState(7)`` (fit re-seeds a spare RandomState of
+    its thread), also when a callback runs another seeded fit between the outer fit's shuffles."""
+    X, Y = moons(n_samples=300)
+    minibatches = dict(optimizer="sgd", batch_size=32, init="he")
+    expected = fastnn.fit(X, Y, 0.5, 4, 6, seed=np.random.RandomState(7), **minibatches)
+    plain = fastnn.fit(X, Y, 0.5, 4, 6, seed=7, **minibatches)
+    nested = fastnn.fit(X, Y, 0.5, 4, 6, seed=7, **minibatches,
+                        callback=lambda i, cost: fastnn.fit(X, Y, 0.5, 3, 2, seed=i, **minibatches))
+    for params, costs in (plain, nested):
+        assert bitwise_equal(params, expected[0]) and np.array_equal(costs, expected[1])
+
+
 def test_faster_twin_tries_both_and_keeps_the_faster(monkeypatch):
     """FasterTwin times each twin, then runs the faster, re-trying the other (a fake clock)."""
     from fastnn import twins
@@ -65,15 +78,16 @@ def test_faster_twin_tries_both_and_keeps_the_faster(monkeypatch):
     monkeypatch.setattr(twins, "MIN_TRIAL_SECONDS", 0.0)
     monkeypatch.setattr(twins, "_parallel_started", True)  # else the process's first parallel call is not timed
     from fastnn.training import make_workspace
-    from fastnn.twins import RETRY_EVERY, FasterTwin
+    from fastnn.twins import RETRY_EVERY, RETRY_LOADED, FasterTwin
 
     now = [0.0]
     calls = []
 
     def twin(name, seconds):
+        """A twin whose calls take ``seconds`` each (an iterator: one value per call)."""
         def run(*args):
             calls.append(name)
-            now[0] += seconds
+            now[0] += seconds if isinstance(seconds, float) else next(seconds)
         return run
 
     def run_twins(serial_seconds, parallel_seconds, n_calls, workspace):
@@ -92,8 +106,12 @@ def test_faster_twin_tries_both_and_keeps_the_faster(monkeypatch):
         assert parallel_calls == [1, RETRY_EVERY, 2 * RETRY_EVERY]  # 1.5x slower: re-tried every RETRY_EVERY
         parallel_calls = run_twins(1.0, 20.0, 6 * RETRY_EVERY + 1, workspace)
         assert parallel_calls == [1, 5 * RETRY_EVERY]  # 20x slower: skipped at 20x, 10x, 5x, 2.5x; then 1.25x
-        expected = [i for i in range(1, 3 * RETRY_EVERY) if i % RETRY_EVERY]  # serial re-tried
-        assert run_twins(1.0, 0.5, 3 * RETRY_EVERY, workspace) == expected
+        # faster in parallel: the serial twin is not re-tried while the parallel one keeps its speed...
+        assert run_twins(1.0, 0.5, 3 * RETRY_EVERY, workspace) == list(range(1, 3 * RETRY_EVERY))
+        # ...and is, every RETRY_EVERY calls, once it runs RETRY_LOADED times slower than its fastest
+        slowing = iter([0.5] * RETRY_EVERY + [0.5 * RETRY_LOADED * 1.1] * (3 * RETRY_EVERY))
+        expected = [i for i in range(1, 3 * RETRY_EVERY) if i % RETRY_EVERY or i == RETRY_EVERY]
+        assert run_twins(1.0, slowing, 3 * RETRY_EVERY, workspace) == expected
         assert run_twins(0.0, 0.0, 3, make_workspace((2, 3, 1), 100, np.dtype(np.float64))) == []  # one group
     finally:
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
