@@ -76,6 +76,23 @@ def test_cost_and_gradients_match_reference(problem, activation, hidden):
     assert max_abs_diff(grads, ref_grads) <= 1e-14
 
 
+@pytest.mark.parametrize("n_hidden", [1, 3, 4, 9])
+@pytest.mark.parametrize("n_inputs", [1, 2, 3, 4, 5, 6, 9])
+def test_one_hidden_layer_gradients_match_reference(n_inputs, n_hidden):
+    """The fused backward pass of ``n_x -> n_h -> 1`` networks (``rows.one_output_backward``): every
+    tail of inputs after the fours (3, 2, 1), several hidden units, two blocks of samples."""
+    rng = np.random.default_rng(n_inputs * 10 + n_hidden)
+    X = rng.normal(size=(n_inputs, 1500))
+    Y = (rng.random((1, 1500)) < 0.5).astype(np.float64)
+    params = reference.initialize_parameters((n_inputs, n_hidden, 1), "he", seed=1)
+    params["b1"] += rng.normal(size=params["b1"].shape)
+    A, cache = reference.forward(X, params, "tanh")
+    ref_grads = reference.backward(X, Y, params, cache, "tanh")
+    cost, grads = fastnn.cost_and_gradients(X, Y, params, "tanh")
+    assert abs(cost - reference.compute_cost(cache[-1][0], Y)) <= 1e-13
+    assert max_abs_diff(grads, ref_grads) <= 1e-13
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("hidden", DEPTHS, ids=lambda h: "x".join(map(str, h)) or "none")
 @pytest.mark.parametrize("activation", ACTIVATIONS)

@@ -68,6 +68,7 @@ def test_hot_loops_vectorise(dtype):
     calls = [
         (rows.weighted_row_sums, (theta, 0, 2, 1, 0, A, 0, 0, 2, A, 2, 5, 64)),
         (rows.add_row_dots, (A, 0, 5, A, 5, 0, 2, theta, 0, 2, 64)),
+        (rows.one_output_backward, (theta, A, 0, A, A, 2, 5, theta, 64)),
         (activations.activate_row, (activations.TANH, dtype(0.01), A, 0, A, 1, 64)),
         (losses.output_loss_delta, (losses.LOGISTIC, A, 0, 1, A, A[0], 0, A, 64)),
     ]

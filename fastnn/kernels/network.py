@@ -19,7 +19,7 @@ from collections import namedtuple
 from .activations import activate_row
 from .options import EXACT, kernel
 from .products import forward_product, input_deltas, weight_gradient, wide
-from .rows import add_row_dots, row_sum, weighted_row_sums
+from .rows import add_row_dots, one_output_backward, row_sum, weighted_row_sums
 
 #: What a kernel needs to know of a network: ``sizes`` (int64 array n_0..n_L), the hidden
 #: ``activation`` code, ``leak`` (leaky ReLU slope, in the parameters' dtype) and the ``output`` kind.
@@ -84,6 +84,9 @@ def backward_block(theta, net, X, col, x_rows, A, D, T, grad, n):
     """
     sizes = net.sizes
     n_layers = sizes.shape[0] - 1
+    if n_layers == 2 and sizes[2] == 1 and not x_rows and not wide(sizes[0], sizes[1]):  # the seeds' networks
+        one_output_backward(theta, X, col, A, D, sizes[0], sizes[1], grad, n)
+        return
     p = theta.shape[0]  # offsets are walked back from the ends
     row = output_row(sizes) + sizes[n_layers]
     for layer in range(n_layers, 0, -1):
