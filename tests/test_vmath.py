@@ -5,16 +5,24 @@ import pytest
 from fastnn.kernels import vmath
 from fastnn.kernels.options import kernel
 
+@kernel()
+def softplus_of_abs(x):
+    """``log1p(exp(-|x|))`` by ``vmath.logistic_softplus`` (its two sigmoids are tested as ``sigmoid``'s)."""
+    return vmath.logistic_softplus(abs(x))[2]
+
+
 FUNCTIONS = {
     "exp": (vmath.exp, np.exp, lambda rng: rng.uniform(-700, 700, 20000)),
     "tanh": (vmath.tanh, np.tanh, lambda rng: np.concatenate([rng.randn(20000) * 4, rng.randn(2000) * 1e-6])),
     "sigmoid": (vmath.sigmoid, lambda x: np.where(x >= 0, 1 / (1 + np.exp(-abs(x))), np.exp(-abs(x)) / (1 + np.exp(-abs(x)))),
                 lambda rng: rng.randn(20000) * 10),
     "log": (vmath.log, np.log, lambda rng: np.exp(rng.uniform(-80, 80, 20000))),
+    "softplus": (softplus_of_abs, lambda x: np.log1p(np.exp(-np.abs(x).astype(np.longdouble))),  # float64's: 1.5 ulp off
+                 lambda rng: np.concatenate([rng.randn(20000) * 10, rng.uniform(-1, 1, 2000), [0.0, 0.3466, 0.8813]])),
     "arctan": (vmath.arctan, np.arctan, lambda rng: np.concatenate([rng.randn(20000) * 5, rng.randn(100) * 1e8])),
 }
 # Largest error allowed, in units in the last place of the exact result (float32: of the float32 result).
-MAX_ULP = {"exp": 3, "tanh": 6, "sigmoid": 4, "log": 2, "arctan": 2}
+MAX_ULP = {"exp": 3, "tanh": 6, "sigmoid": 4, "log": 2, "softplus": 3, "arctan": 2}
 
 
 def elementwise(function):

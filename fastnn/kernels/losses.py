@@ -54,9 +54,9 @@ def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
                 c = col + np.uint64(s)
                 z = Z[row + j, s]
                 y = Y[j, c]
-                p, p_neg = vmath.logistic(abs(z))  # sigmoid(|z|) in [1/2, 1], and 1 - it
+                p, p_neg, softplus = vmath.logistic_softplus(abs(z))  # sigmoid(|z|), 1 - it, -log(it)
                 # max(z, 0) - y z is exact for y in {0, 1}: no cancellation against -log(p)
-                loss += w[c] * (((z if z > zero else zero) - y * z) - vmath.log(p))
+                loss += w[c] * (((z if z > zero else zero) - y * z) + softplus)
                 a = p if z >= zero else p_neg
                 D[row + j, s] = w[c] * (a - y)
     elif kind == BINARY_LOG_LOSS:

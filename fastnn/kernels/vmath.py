@@ -182,6 +182,35 @@ def logistic(x):
     return m * q, s * q
 
 
+SQRT2_MINUS_1 = 0.41421356237309504880
+
+
+@kernel(EXACT)
+def logistic_softplus(x):
+    """``(sigmoid(x), sigmoid(-x), log1p(e**-x))`` for x >= 0, each to full relative accuracy, from two
+    divisions: the logistic loss and its derivative at once (-log(sigmoid(x)) is the softplus).
+
+    With e**-x = s / m as in :func:`logistic`, fdlibm's log of ``1 + e`` works from its reduced
+    argument ``u = f / (2 + f)``, ``log1p(f) = 2u + u R(u^2)``, where f is e (k = 0) or
+    ``(e - 1) / 2`` (k = 1, past e = sqrt(2) - 1), so u is ``s / (s + 2m)`` or ``(s - m) / (s + 3m)``:
+    e itself is never divided out, and no exponent is split off.
+    """
+    t_ = type(x)
+    _, _, _, ln2_hi, ln2_lo, _, _, _, coeffs = _constants(x)
+    n, m, scale = exp_parts(-x)
+    s = scale * (m + n)
+    q = t_(1.0) / (m + s)
+    past = s > t_(SQRT2_MINUS_1) * m
+    k = t_(1.0) if past else t_(0.0)
+    u = (s - m if past else s) / (s + t_(3.0) * m if past else s + t_(2.0) * m)
+    z = u * u
+    r = coeffs[-1]
+    for c in coeffs[-2::-1]:
+        r = r * z + c
+    r = r * z
+    return m * q, s * q, k * ln2_hi + (t_(2.0) * u + u * r + k * ln2_lo)
+
+
 @kernel(EXACT)
 def sigmoid(x):
     """1 / (1 + e**-x)."""
