@@ -299,7 +299,8 @@ def one_output_backward(theta, X, x_col, A, D, n_x, n_h, grad, n):
     ``delta_j = (W2[j] d) f'(z_j)`` (D's row j) kept in registers; then ``db2 += sum(d)``. The same
     sums as ``network.backward_block``'s passes (db, dW by ``add_row_dots``, the deltas by
     ``products.input_deltas``), 1.7-1.8x faster: the deltas are neither stored nor read again.
-    Inputs are taken four at a time (``_width``); the output-layer terms count on the first four only.
+    Inputs are taken four at a time (``_width``), a tail of one as two; the output-layer terms count
+    on the first four only.
     """
     zero = grad.dtype.type(0.0)
     w2 = n_h * (n_x + 1)  # W2's offset in theta and grad; db2 follows it
@@ -322,7 +323,7 @@ def one_output_backward(theta, X, x_col, A, D, n_x, n_h, grad, n):
                     t1 += delta * X[r1, c]
                     t2 += delta * X[r2, c]
                     t3 += delta * X[r3, c]
-            elif width == 2:
+            else:  # two inputs, or one: then r1 is r0 again, and t1 is not added
                 for s in range(n):
                     c = col + np.uint64(s)
                     d = D[n_h, s]
@@ -331,13 +332,6 @@ def one_output_backward(theta, X, x_col, A, D, n_x, n_h, grad, n):
                     g_b += delta
                     t0 += delta * X[r0, c]
                     t1 += delta * X[r1, c]
-            else:
-                for s in range(n):
-                    d = D[n_h, s]
-                    g_w += d * A[j, s]
-                    delta = (w * d) * D[j, s]
-                    g_b += delta
-                    t0 += delta * X[r0, col + np.uint64(s)]
             _add_four(grad, j * n_x + k, min(width, n_x - k), t0, t1, t2, t3)
             if k == 0:
                 grad[w2 + j] += g_w
