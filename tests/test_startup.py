@@ -222,3 +222,24 @@ def test_a_kernel_called_from_another_compiles_for_linking_only(tmp_path):
     assert any("output_activation" in name for name in indexes), indexes
     assert any("sigmoid" in name for name in indexes)  # the Python call's
     assert not any("exp_parts" in name for name in indexes)  # only ever a callee
+
+
+def test_the_garbage_collector_pauses_while_a_kernel_compiles_and_is_left_as_it_was(tmp_path):
+    code = """
+        import gc
+        import numba.core.event as event
+        from fastnn.kernels import vmath
+        seen = []
+        class Listener(event.Listener):
+            def on_start(self, e):
+                seen.append(gc.isenabled())
+            def on_end(self, e):
+                pass
+        event.register("numba:compile", Listener())
+        vmath.exp(1.0)
+        assert seen and not any(seen) and gc.isenabled()
+        gc.disable()
+        vmath.tanh(1.0)
+        assert not gc.isenabled()
+    """
+    run_python(code, dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path)))
