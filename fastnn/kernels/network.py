@@ -25,6 +25,10 @@ from .rows import add_row_dots, one_output_backward, row_sum, weighted_row_sums
 #: ``activation`` code, ``leak`` (leaky ReLU slope, in the parameters' dtype) and the ``output`` kind.
 Net = namedtuple("Net", "sizes activation leak output")
 
+#: Most inputs of a network ``n_x -> n_h -> 1`` whose backward pass is ``rows.one_output_backward``
+#: (one pass per pair of inputs and hidden unit; more inputs take ``add_row_dots``'s tiles).
+FUSED_INPUTS = 4
+
 #: Training data, feature-major: ``X`` (n_features, n), ``Y`` (n_outputs, n), per-sample weights ``w``
 #: (``1/n`` each for a mean loss).
 Data = namedtuple("Data", "X Y w")
@@ -84,7 +88,7 @@ def backward_block(theta, net, X, col, x_rows, A, D, T, grad, n):
     """
     sizes = net.sizes
     n_layers = sizes.shape[0] - 1
-    if n_layers == 2 and sizes[2] == 1 and not x_rows and not wide(sizes[0], sizes[1]):  # the seeds' networks
+    if n_layers == 2 and sizes[2] == 1 and sizes[0] <= FUSED_INPUTS and not x_rows:  # the seeds' networks
         one_output_backward(theta, X, col, A, D, sizes[0], sizes[1], grad, n)
         return
     p = theta.shape[0]  # offsets are walked back from the ends
