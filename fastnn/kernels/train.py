@@ -247,29 +247,57 @@ def _minibatch_epoch(theta, net, data, order, batch, batch_size, alpha, loss_sca
 minibatch_epoch, minibatch_epoch_parallel = serial_and_parallel(_minibatch_epoch)
 
 
+@kernel(EXACT)
+def finite_block(X, col, n, x_rows):
+    """Whether samples ``col .. col + n - 1`` of ``X`` (sample-major if ``x_rows``, else
+    feature-major) are all finite: an OR of ``x - x != 0`` (true for NaN and inf only), which
+    vectorises, run on a block just before its product reads it, so X leaves memory once."""
+    bad = False
+    if x_rows:
+        for i in range(col, col + n):
+            for k in range(X.shape[1]):
+                bad |= X[i, k] - X[i, k] != 0
+    else:
+        for k in range(X.shape[0]):
+            for i in range(col, col + n):
+                bad |= X[k, i] - X[k, i] != 0
+    return not bad
+
+
 def _predict(theta, net, X, x_rows, out, ws):
     """Output activations for every sample of ``X`` (sample-major if ``x_rows``, else
-    feature-major) into ``out`` (n_outputs, n), the blocks taken as tickets by as many workers as
-    ``ws`` has groups (each sample's arithmetic is the same in any block: any split gives the
-    same bits)."""
+    feature-major) into ``out`` (n, n_outputs: scikit-learn's layout), the blocks taken as tickets
+    by as many workers as ``ws`` has groups, each pinned to a CPU of its own (each sample's
+    arithmetic is the same in any block: any split gives the same bits). Each block of X is checked
+    for NaN and inf first (:func:`finite_block`); returns whether all of X was finite, stopping at
+    the first block that is not."""
     n_samples = X.shape[0] if x_rows else X.shape[1]
-    n_out = out.shape[0]
+    n_out = out.shape[1]
     row = output_row(net.sizes)
     block = ws.A.shape[2]
     n_blocks = (n_samples + block - 1) // block
-    tickets = np.zeros(1, np.int64)
-    for w in prange(min(n_blocks, ws.A.shape[0])):
+    workers = min(n_blocks, ws.A.shape[0])
+    sync = np.zeros(40, np.int64)
+    masks = np.zeros((workers, 2, MASK_WORDS), np.uint64)
+    main_thread, main_cpu = thread_self(), current_cpu()
+    for w in prange(workers):
+        pinned = workers > 1 and pin(masks[w, 0], masks[w, 1], main_thread, main_cpu, sync, _PINNED)
         A, D = ws.A[np.int64(w)], ws.D[np.int64(w)]
-        b = atomic_add(tickets, 0, 1)
-        while b < n_blocks:
+        b = atomic_add(sync, _TICKET, 1)
+        while b < n_blocks and atomic_load(sync, _STOPPED) == 0:
             col = b * block
             n = min(block, n_samples - col)
+            if not finite_block(X, col, n, x_rows):
+                atomic_store(sync, _STOPPED, 1)
+                break
             forward_block(theta, net, X, col, A, D, n, x_rows)
             output_activation(net.output, A, row, n_out, n)
-            for j in range(n_out):
-                for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
-                    out[j, col + s] = A[row + j, s]
-            b = atomic_add(tickets, 0, 1)
+            for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
+                for j in range(n_out):
+                    out[col + s, j] = A[row + j, s]
+            b = atomic_add(sync, _TICKET, 1)
+        unpin(masks[w, 0], pinned)
+    return atomic_load(sync, _STOPPED) == 0
 
 
 predict, predict_parallel = serial_and_parallel(_predict)
