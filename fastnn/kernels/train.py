@@ -79,6 +79,20 @@ def sum_groups(ws, groups):
     return loss
 
 
+# Counters of the threads of a parallel region (``sync``), a cache line apart.
+_TICKET, _DONE, _STARTED, _STOPPED, _PINNED = 0, 8, 16, 24, 32
+
+
+@kernel(EXACT)
+def _helper(main_thread):
+    """Whether the calling thread is not ``main_thread``, the one that opened the parallel region:
+    a helper, which pins itself to a CPU other than the main thread's (:func:`threads.pin`) while it
+    holds tickets, so that numba, which woke it on the main thread's CPU, cannot leave it there
+    (both threads on one CPU run at one thread's speed). The main thread, and so the serial twins,
+    never pin: no system calls where no second thread helps."""
+    return thread_self() != main_thread
+
+
 def _loss_grad(theta, net, data, start, stop, ws):
     """Loss of samples ``start .. stop - 1`` (weighted by ``data.w``); the gradient goes to ``ws.grad``."""
     groups = n_groups(stop - start, ws.A.shape[2], ws.gpart.shape[0])
@@ -122,10 +136,6 @@ def gradient_descent(theta, net, data, learning_rate, costs, ws):
         if not descent_step(theta, ws, groups, learning_rate, costs, it):
             return it
     return costs.shape[0]
-
-
-# Counters of the threads of gradient_descent_parallel, a cache line apart.
-_TICKET, _DONE, _STARTED, _STOPPED, _PINNED = 0, 8, 16, 24, 32
 
 
 @parallel_kernel(EXACT)
@@ -267,7 +277,7 @@ def finite_block(X, col, n, x_rows):
 def _predict(theta, net, X, x_rows, out, ws):
     """Output activations for every sample of ``X`` (sample-major if ``x_rows``, else
     feature-major) into ``out`` (n, n_outputs: scikit-learn's layout), the blocks taken as tickets
-    by as many workers as ``ws`` has groups, each pinned to a CPU of its own (each sample's
+    by as many workers as ``ws`` has groups, a helper pinned to a CPU of its own (each sample's
     arithmetic is the same in any block: any split gives the same bits). Each block of X is checked
     for NaN and inf first (:func:`finite_block`); returns whether all of X was finite, stopping at
     the first block that is not."""
@@ -281,9 +291,10 @@ def _predict(theta, net, X, x_rows, out, ws):
     masks = np.zeros((workers, 2, MASK_WORDS), np.uint64)
     main_thread, main_cpu = thread_self(), current_cpu()
     for w in prange(workers):
-        pinned = workers > 1 and pin(masks[w, 0], masks[w, 1], main_thread, main_cpu, sync, _PINNED)
         A, D = ws.A[np.int64(w)], ws.D[np.int64(w)]
         b = atomic_add(sync, _TICKET, 1)
+        pinned = b < n_blocks and _helper(main_thread) and pin(masks[w, 0], masks[w, 1], main_thread, main_cpu, sync,
+                                                               _PINNED)
         while b < n_blocks and atomic_load(sync, _STOPPED) == 0:
             col = b * block
             n = min(block, n_samples - col)
