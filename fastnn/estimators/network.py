@@ -85,7 +85,7 @@ class Network:
         out = np.empty((n_samples, self.sizes[-1]), self.dtype)
         args = (theta, self.net, X, x_rows, out, workspace)
         run = predict
-        if threads > 1 or uses_blas(self.sizes):
+        if threads > 1 or uses_blas(self.sizes, self.dtype):
             twin = ParallelTwin.of(predict_parallel, signature(predict_parallel, args))
             if twin.ready and threads > 1 and workspace.A.shape[0] > 1:
                 run = predict_parallel

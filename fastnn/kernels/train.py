@@ -225,7 +225,7 @@ def _minibatch_epoch(theta, net, data, order, batch, batch_size, alpha, loss_sca
     before that batch's update.
     """
     n_samples = order.shape[0]
-    x_rows = wide(net.sizes[0], net.sizes[1])
+    x_rows = wide(net.sizes[0], net.sizes[1], theta.itemsize)
     block = ws.A.shape[2]
     grad = ws.grad
     total = 0.0
