@@ -279,8 +279,9 @@ def _predict(theta, net, X, x_rows, out, ws):
     feature-major) into ``out`` (n, n_outputs: scikit-learn's layout), the blocks taken as tickets
     by as many workers as ``ws`` has groups, a helper pinned to a CPU of its own (each sample's
     arithmetic is the same in any block: any split gives the same bits). Each block of X is checked
-    for NaN and inf first (:func:`finite_block`); returns whether all of X was finite, stopping at
-    the first block that is not."""
+    for NaN and inf first (:func:`finite_block`); returns whether all of X was finite. Every
+    block is computed all the same: under scikit-learn's ``assume_finite`` nothing raises, and
+    the output must then be the forward pass of every sample, as scikit-learn's."""
     n_samples = X.shape[0] if x_rows else X.shape[1]
     n_out = out.shape[1]
     row = output_row(net.sizes)
@@ -295,12 +296,11 @@ def _predict(theta, net, X, x_rows, out, ws):
         b = atomic_add(sync, _TICKET, 1)
         pinned = b < n_blocks and _helper(main_thread) and pin(masks[w, 0], masks[w, 1], main_thread, main_cpu, sync,
                                                                _PINNED)
-        while b < n_blocks and atomic_load(sync, _STOPPED) == 0:
+        while b < n_blocks:
             col = b * block
             n = min(block, n_samples - col)
             if not finite_block(X, col, n, x_rows):
                 atomic_store(sync, _STOPPED, 1)
-                break
             forward_block(theta, net, X, col, A, D, n, x_rows)
             output_activation(net.output, A, row, n_out, n)
             for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
