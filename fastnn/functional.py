@@ -136,10 +136,10 @@ def predict_proba(X, params, activation="tanh", leak=0.01):
     """
     theta, layout, net, X = _network(X, params, activation, leak)
     workspace = make_workspace(layout.sizes, X.shape[1], X.dtype, max_groups=1)
-    out = np.empty((layout.sizes[-1], X.shape[1]), X.dtype)
+    out = np.empty((X.shape[1], layout.sizes[-1]), X.dtype)
     with blas_threads(net):
         train.predict(theta, net, X, False, out, workspace)  # the estimators' prediction kernel, serial
-    return out
+    return np.ascontiguousarray(out.T)  # no copy for one output unit
 
 
 def cost_and_gradients(X, Y, params, activation="tanh", leak=0.01):

@@ -119,7 +119,7 @@ def make_batch(sizes, batch_size, dtype):
     """Buffers for one minibatch of the epoch kernel (``kernels.train.minibatch_epoch``): ``X``
     sample-major (batch_size, n_features) when the first layer is wide (``kernels.products``:
     BLAS reads its rows in place), else feature-major; ``Y`` feature-major; the sample weights."""
-    shape = (batch_size, sizes[0]) if wide_layers(sizes)[0] else (sizes[0], batch_size)
+    shape = (batch_size, sizes[0]) if wide_layers(sizes, dtype)[0] else (sizes[0], batch_size)
     return Data(np.empty(shape, dtype), np.empty((sizes[-1], batch_size), dtype), np.empty(batch_size, dtype))
 
 
@@ -163,7 +163,7 @@ def blas_threads(net, x_rows=False):
     """``one_blas_thread`` for a network whose products call BLAS (a wide layer, or a first layer
     that reads sample-major rows: ``x_rows``), else nothing (the seeds' networks never do, and
     setting BLAS's threads costs some 0.1 ms a call)."""
-    return one_blas_thread if x_rows or uses_blas(net.sizes) else contextlib.nullcontext()
+    return one_blas_thread if x_rows or uses_blas(net.sizes, net.leak.dtype) else contextlib.nullcontext()
 
 
 def chunks(total, seconds=CHUNK_SECONDS, first=None):

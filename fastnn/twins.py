@@ -265,7 +265,7 @@ class FasterTwin:
     (``MIN_REGION_SECONDS``): the parallel twin until both have been timed twice in all, then the faster one,
     with the other re-tried every ``RETRY_EVERY`` calls (the serial one only once the parallel one
     has slowed: ``RETRY_LOADED``). What a run learned is kept for the next one
-    on the same twins and workspace shapes, which starts on the faster twin: without it, a short fit
+    on the same twins, workspace shapes and dtype, which starts on the faster twin: without it, a short fit
     (an epoch per call, three epochs) would run a third of its calls on the slower twin, every time.
     The first call of a parallel twin in a process starts OpenMP's threads (milliseconds) and is
     not timed. Under numba's workqueue threading layer one thread at a time runs a parallel twin;
@@ -275,7 +275,7 @@ class FasterTwin:
     PARALLEL, SERIAL = 0, 1
 
     def __init__(self, serial, parallel, workspace, units, regions=None, blas_threads=None, clock=time.perf_counter):
-        self.key = (serial, parallel, workspace.A.shape)
+        self.key = (serial, parallel, workspace.A.shape, workspace.A.dtype)
         self.blas_threads = blas_threads or contextlib.nullcontext()
         self.serial = serial
         self.types = None  # the arguments' types, from the first call

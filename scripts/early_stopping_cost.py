@@ -59,7 +59,7 @@ def loss_seconds(X, y, params, repeats=50):
     network = Network([X.shape[1], *model.hidden_layer_sizes, 1], model.activation, model.out_activation_, X.dtype)
     theta = network.pack(model.coefs_, model.intercepts_)
     validation = scoring.ValidationSet(X, y, model._label_binarizer.transform(y).astype(bool), None, X.dtype)
-    output = network.predict(theta, validation.X_kernel)
+    output, _ = network.predict(theta, validation.X_kernel)
     began = time.perf_counter()
     for _ in range(repeats):
         scoring.validation_loss(model, output, validation, theta, network.net.sizes)

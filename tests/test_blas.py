@@ -31,11 +31,19 @@ def test_gemm_matches_numpy_on_offset_strided_blocks(dtype, trans_a, trans_b, be
     assert np.array_equal(C[untouched], expected[untouched])  # nothing written outside the block
 
 
-def test_only_wide_layers_use_blas():
-    assert wide_layers((784, 100, 10)) == [True, True]
-    assert wide_layers((2, 50, 1)) == [False, False]  # the seeds' networks stay on the row kernels
-    assert wide_layers((20, 7, 8)) == [False, False]
-    assert not uses_blas((2, 5, 1)) and uses_blas((20, 100, 1))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_only_wide_layers_use_blas(dtype):
+    assert wide_layers((784, 100, 10), dtype) == [True, dtype == np.float64]
+    assert wide_layers((2, 50, 1), dtype) == [False, False]  # the seeds' networks stay on the row kernels
+    assert wide_layers((20, 7, 8), dtype) == [False, False]
+    assert not uses_blas((2, 5, 1), dtype) and uses_blas((20, 512, 1), dtype)
+
+
+def test_small_float32_layers_stay_on_the_row_kernels():
+    """In float32, a wide layer of up to 64 x 64 weights runs on the row kernels (BLAS's fixed
+    costs outweigh its tile there); in float64 on BLAS."""
+    assert wide_layers((2, 64, 64, 65, 1), np.float32) == [False, False, True, False]
+    assert wide_layers((2, 64, 64, 65, 1), np.float64) == [False, True, True, False]
 
 
 def test_blas_runs_on_one_thread_inside_and_gets_its_threads_back():

@@ -135,16 +135,17 @@ def test_predictions_match_the_reference_on_any_threads(shape, dtype):
     for threads in (1, 2):
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
         try:
-            outputs.append(network.predict_samples(theta, samples))
+            outputs.append(network.predict_samples(theta, samples)[0])
         finally:
             numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-    outputs.append(network.predict(theta, np.ascontiguousarray(X, dtype=dtype)))  # feature-major, row kernels
+    outputs.append(network.predict(theta, np.ascontiguousarray(X, dtype=dtype))[0])  # feature-major, row kernels
     assert np.array_equal(outputs[0], outputs[1])
     expected, _ = reference.forward(X, params, "tanh", output="log_loss")
     # a probability is a softmax of sums of 1 + n_features products: rounding of a few eps per term
     tolerance = 50 * (shape[0] + 1) * np.finfo(dtype).eps
     for out in outputs:
         np.testing.assert_allclose(out, expected.T, rtol=0, atol=tolerance)
+        assert out.flags.c_contiguous  # scikit-learn's layout, written in place
 
 
 @pytest.mark.skipif(numba.config.DISABLE_JIT, reason="no machine code without the JIT")
@@ -221,8 +222,8 @@ def test_prediction_tickets_give_the_same_bits_to_any_number_of_workers(workers)
     outputs = []
     for kernel, max_groups in ((train.predict, 1), (train.predict, workers), (train.predict_parallel, workers)):
         ws = make_workspace(sizes, X.shape[1], np.dtype(np.float64), block=64, max_groups=max_groups)
-        out = np.full((sizes[-1], X.shape[1]), np.nan)
-        kernel(theta, net, samples, True, out, ws)
+        out = np.full((X.shape[1], sizes[-1]), np.nan)
+        assert kernel(theta, net, samples, True, out, ws)
         outputs.append(out)
     assert not np.isnan(outputs[0]).any()
     for out in outputs[1:]:

@@ -12,6 +12,7 @@ import scipy.sparse
 from ..kernels.activations import ACTIVATIONS, SKLEARN_NAMES
 from ..kernels.losses import BINARY_LOG_LOSS, LOG_LOSS, POISSON, SQUARED_ERROR
 from ..kernels.network import Data
+from ..kernels.products import uses_blas
 from ..kernels.train import predict, predict_parallel
 from ..layout import Layout
 from ..training import blas_threads, make_net, make_workspace, prediction_groups, reads_rows
@@ -71,24 +72,28 @@ class Network:
         return Data(sample_major(X, self.dtype) if x_rows else feature_major(X, self.dtype), Y, w)
 
     def predict(self, theta, X, x_rows=False):
-        """Output activations, shape (n_samples, n_outputs), for feature-major ``X`` (sample-major
-        if ``x_rows``), the blocks of samples split over numba's threads."""
+        """``(output, finite)``: the output activations, shape (n_samples, n_outputs), for
+        feature-major ``X`` (sample-major if ``x_rows``), the blocks of samples split over numba's
+        threads, and whether X was all finite (if not, the output is incomplete).
+
+        A network with a wide layer starts loading the parallel twin at its first prediction,
+        whatever its size (a small first call, a validation score), so that a large one finds it
+        ready; a large prediction that does not runs serially, never waiting for it."""
         n_samples = X.shape[0] if x_rows else X.shape[1]
         threads = prediction_groups(n_samples, self.layout.n_params)
         workspace = make_workspace(self.sizes, n_samples, self.dtype, max_groups=threads)
-        out = np.empty((self.sizes[-1], n_samples), self.dtype)
+        out = np.empty((n_samples, self.sizes[-1]), self.dtype)
         args = (theta, self.net, X, x_rows, out, workspace)
         run = predict
-        if threads > 1 and workspace.A.shape[0] > 1:
-            # the parallel twin once it is ready; a first prediction never waits for it
+        if threads > 1 or uses_blas(self.sizes, self.dtype):
             twin = ParallelTwin.of(predict_parallel, signature(predict_parallel, args))
-            if twin.ready:
+            if twin.ready and threads > 1 and workspace.A.shape[0] > 1:
                 run = predict_parallel
-            else:
+            elif threads > 1:
                 twin.due()
         with blas_threads(self.net, x_rows):
-            run(*args)
-        return np.ascontiguousarray(out.T)  # C order, as scikit-learn returns
+            finite = run(*args)
+        return out, finite
 
     def predict_samples(self, theta, X):
         """:meth:`predict` for ``X`` as scikit-learn passes it (n_samples, n_features; dense or

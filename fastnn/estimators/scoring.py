@@ -78,7 +78,7 @@ def validation_loss(estimator, output, validation, theta, sizes):
 def measure(estimator, scorer, validation, network, theta):
     """``(score, loss)`` of the weights ``theta`` on ``validation``; a scorer that raises, or
     returns no number, gives a ValueError naming ``scoring``."""
-    output = network.predict(theta, validation.X_kernel)
+    output, _ = network.predict(theta, validation.X_kernel)  # finite: validated by fit
     loss = validation_loss(estimator, output, validation, theta, network.net.sizes)
     if scorer is None:
         return estimator._score_output(output, validation.y, validation.sample_weight), loss

@@ -62,9 +62,9 @@ def forward_block(theta, net, X, col, A, D, n, x_rows=False):
         n_in = sizes[layer - 1]
         n_out = sizes[layer]
         bias = p + n_out * n_in
-        if layer == 1 and (x_rows or wide(n_in, n_out)):
+        if layer == 1 and (x_rows or wide(n_in, n_out, theta.itemsize)):
             forward_product(theta, p, n_in, n_out, X, col * n_in if x_rows else col, X.shape[1], x_rows, A, row, n)
-        elif wide(n_in, n_out):
+        elif wide(n_in, n_out, theta.itemsize):
             forward_product(theta, p, n_in, n_out, A, prev * A.shape[1], A.shape[1], False, A, row, n)
         elif layer == 1:
             weighted_row_sums(theta, p, n_in, 1, bias, X, 0, col, n_in, A, row, n_out, n)
@@ -101,9 +101,9 @@ def backward_block(theta, net, X, col, x_rows, A, D, T, grad, n):
         prev = row - n_in
         for j in range(n_out):
             grad[p + n_out * n_in + j] += row_sum(D, row + j, n)
-        if wide(n_in, n_out) and layer == 1:
+        if wide(n_in, n_out, theta.itemsize) and layer == 1:
             weight_gradient(D, row, n_out, X, col * n_in if x_rows else col, X.shape[1], x_rows, n_in, grad, p, n)
-        elif wide(n_in, n_out):
+        elif wide(n_in, n_out, theta.itemsize):
             weight_gradient(D, row, n_out, A, prev * A.shape[1], A.shape[1], False, n_in, grad, p, n)
         elif layer == 1:
             add_row_dots(D, row, n_out, X, 0, col, n_in, grad, p, n_in, n)

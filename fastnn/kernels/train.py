@@ -79,6 +79,20 @@ def sum_groups(ws, groups):
     return loss
 
 
+# Counters of the threads of a parallel region (``sync``), a cache line apart.
+_TICKET, _DONE, _STARTED, _STOPPED, _PINNED = 0, 8, 16, 24, 32
+
+
+@kernel(EXACT)
+def _helper(main_thread):
+    """Whether the calling thread is not ``main_thread``, the one that opened the parallel region:
+    a helper, which pins itself to a CPU other than the main thread's (:func:`threads.pin`) while it
+    holds tickets, so that numba, which woke it on the main thread's CPU, cannot leave it there
+    (both threads on one CPU run at one thread's speed). The main thread, and so the serial twins,
+    never pin: no system calls where no second thread helps."""
+    return thread_self() != main_thread
+
+
 def _loss_grad(theta, net, data, start, stop, ws):
     """Loss of samples ``start .. stop - 1`` (weighted by ``data.w``); the gradient goes to ``ws.grad``."""
     groups = n_groups(stop - start, ws.A.shape[2], ws.gpart.shape[0])
@@ -122,10 +136,6 @@ def gradient_descent(theta, net, data, learning_rate, costs, ws):
         if not descent_step(theta, ws, groups, learning_rate, costs, it):
             return it
     return costs.shape[0]
-
-
-# Counters of the threads of gradient_descent_parallel, a cache line apart.
-_TICKET, _DONE, _STARTED, _STOPPED, _PINNED = 0, 8, 16, 24, 32
 
 
 @parallel_kernel(EXACT)
@@ -215,7 +225,7 @@ def _minibatch_epoch(theta, net, data, order, batch, batch_size, alpha, loss_sca
     before that batch's update.
     """
     n_samples = order.shape[0]
-    x_rows = wide(net.sizes[0], net.sizes[1])
+    x_rows = wide(net.sizes[0], net.sizes[1], theta.itemsize)
     block = ws.A.shape[2]
     grad = ws.grad
     total = 0.0
@@ -247,29 +257,58 @@ def _minibatch_epoch(theta, net, data, order, batch, batch_size, alpha, loss_sca
 minibatch_epoch, minibatch_epoch_parallel = serial_and_parallel(_minibatch_epoch)
 
 
+@kernel(EXACT)
+def finite_block(X, col, n, x_rows):
+    """Whether samples ``col .. col + n - 1`` of ``X`` (sample-major if ``x_rows``, else
+    feature-major) are all finite: an OR of ``x - x != 0`` (true for NaN and inf only), which
+    vectorises, run on a block just before its product reads it, so X leaves memory once."""
+    bad = False
+    if x_rows:
+        for i in range(col, col + n):
+            for k in range(X.shape[1]):
+                bad |= X[i, k] - X[i, k] != 0
+    else:
+        for k in range(X.shape[0]):
+            for i in range(col, col + n):
+                bad |= X[k, i] - X[k, i] != 0
+    return not bad
+
+
 def _predict(theta, net, X, x_rows, out, ws):
     """Output activations for every sample of ``X`` (sample-major if ``x_rows``, else
-    feature-major) into ``out`` (n_outputs, n), the blocks taken as tickets by as many workers as
-    ``ws`` has groups (each sample's arithmetic is the same in any block: any split gives the
-    same bits)."""
+    feature-major) into ``out`` (n, n_outputs: scikit-learn's layout), the blocks taken as tickets
+    by as many workers as ``ws`` has groups, a helper pinned to a CPU of its own (each sample's
+    arithmetic is the same in any block: any split gives the same bits). Each block of X is checked
+    for NaN and inf first (:func:`finite_block`); returns whether all of X was finite. Every
+    block is computed all the same: under scikit-learn's ``assume_finite`` nothing raises, and
+    the output must then be the forward pass of every sample, as scikit-learn's."""
     n_samples = X.shape[0] if x_rows else X.shape[1]
-    n_out = out.shape[0]
+    n_out = out.shape[1]
     row = output_row(net.sizes)
     block = ws.A.shape[2]
     n_blocks = (n_samples + block - 1) // block
-    tickets = np.zeros(1, np.int64)
-    for w in prange(min(n_blocks, ws.A.shape[0])):
+    workers = min(n_blocks, ws.A.shape[0])
+    sync = np.zeros(40, np.int64)
+    masks = np.zeros((workers, 2, MASK_WORDS), np.uint64)
+    main_thread, main_cpu = thread_self(), current_cpu()
+    for w in prange(workers):
         A, D = ws.A[np.int64(w)], ws.D[np.int64(w)]
-        b = atomic_add(tickets, 0, 1)
+        b = atomic_add(sync, _TICKET, 1)
+        pinned = b < n_blocks and _helper(main_thread) and pin(masks[w, 0], masks[w, 1], main_thread, main_cpu, sync,
+                                                               _PINNED)
         while b < n_blocks:
             col = b * block
             n = min(block, n_samples - col)
+            if not finite_block(X, col, n, x_rows):
+                atomic_store(sync, _STOPPED, 1)
             forward_block(theta, net, X, col, A, D, n, x_rows)
             output_activation(net.output, A, row, n_out, n)
-            for j in range(n_out):
-                for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
-                    out[j, col + s] = A[row + j, s]
-            b = atomic_add(tickets, 0, 1)
+            for s in range(n):  # a loop, not a slice assignment: no shape-error message to compile
+                for j in range(n_out):
+                    out[col + s, j] = A[row + j, s]
+            b = atomic_add(sync, _TICKET, 1)
+        unpin(masks[w, 0], pinned)
+    return atomic_load(sync, _STOPPED) == 0
 
 
 predict, predict_parallel = serial_and_parallel(_predict)
