@@ -12,7 +12,6 @@ import scipy.sparse
 from ..kernels.activations import ACTIVATIONS, SKLEARN_NAMES
 from ..kernels.losses import BINARY_LOG_LOSS, LOG_LOSS, POISSON, SQUARED_ERROR
 from ..kernels.network import Data
-from ..kernels.products import uses_blas
 from ..kernels.train import predict, predict_parallel
 from ..layout import Layout
 from ..training import blas_threads, make_net, make_workspace, prediction_groups, reads_rows
@@ -74,22 +73,23 @@ class Network:
     def predict(self, theta, X, x_rows=False):
         """``(output, finite)``: the output activations, shape (n_samples, n_outputs), for
         feature-major ``X`` (sample-major if ``x_rows``), the blocks of samples split over numba's
-        threads, and whether X was all finite (if not, the output is incomplete).
+        threads, and whether X was all finite (every sample is computed either way).
 
-        A network with a wide layer starts loading the parallel twin at its first prediction,
-        whatever its size (a small first call, a validation score), so that a large one finds it
-        ready; a large prediction that does not runs serially, never waiting for it."""
+        A prediction large enough for threads (``prediction_groups``) runs the parallel twin once
+        it is ready, never waiting for it; the first such prediction starts loading it. A small one
+        does not: a short script would wait at exit for the load (the warm start-up case, 1.30 ->
+        1.36 s when every wide network's first prediction loaded it)."""
         n_samples = X.shape[0] if x_rows else X.shape[1]
         threads = prediction_groups(n_samples, self.layout.n_params)
         workspace = make_workspace(self.sizes, n_samples, self.dtype, max_groups=threads)
         out = np.empty((n_samples, self.sizes[-1]), self.dtype)
         args = (theta, self.net, X, x_rows, out, workspace)
         run = predict
-        if threads > 1 or uses_blas(self.sizes, self.dtype):
+        if threads > 1 and workspace.A.shape[0] > 1:
             twin = ParallelTwin.of(predict_parallel, signature(predict_parallel, args))
-            if twin.ready and threads > 1 and workspace.A.shape[0] > 1:
+            if twin.ready:
                 run = predict_parallel
-            elif threads > 1:
+            else:
                 twin.due()
         with blas_threads(self.net, x_rows):
             finite = run(*args)
