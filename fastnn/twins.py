@@ -31,7 +31,7 @@ import numpy as np
 #: was at most RETRY_SLOWDOWN times slower; else its time is halved and the re-try postponed.
 #: A serial twin that lost is re-tried only while the parallel one runs more than RETRY_LOADED
 #: times slower than its fastest (the machine got busier): on an unchanged machine the re-try
-#: would only cost a slow call (the seeds' 300-iteration fit: 1.7x its median, every eighth fit).
+#: would only cost a slow call (every eighth epoch of an estimator's fit ran at serial speed).
 RETRY_EVERY = 8
 RETRY_SLOWDOWN = 2.0
 RETRY_LOADED = 1.25
