@@ -182,6 +182,17 @@ def logistic(x):
     return m * q, s * q
 
 
+@kernel(EXACT)
+def _log_series(z):
+    """fdlibm's ``R(z) = Lg1 z + Lg2 z^2 + ...`` at ``z = u^2``: ``log(1 + f) = 2u + u R(u^2)`` with
+    ``u = f / (2 + f)``, for |u| <= 0.1716 (f between sqrt(1/2) - 1 and sqrt(2) - 1)."""
+    coeffs = _constants(z)[8]
+    r = coeffs[-1]
+    for c in coeffs[-2::-1]:
+        r = r * z + c
+    return r * z
+
+
 SQRT2_MINUS_1 = 0.41421356237309504880
 
 
@@ -196,19 +207,14 @@ def logistic_softplus(x):
     e itself is never divided out, and no exponent is split off.
     """
     t_ = type(x)
-    _, _, _, ln2_hi, ln2_lo, _, _, _, coeffs = _constants(x)
+    _, _, _, ln2_hi, ln2_lo, _, _, _, _ = _constants(x)
     n, m, scale = exp_parts(-x)
     s = scale * (m + n)
     q = t_(1.0) / (m + s)
     past = s > t_(SQRT2_MINUS_1) * m
     k = t_(1.0) if past else t_(0.0)
     u = (s - m if past else s) / (s + t_(3.0) * m if past else s + t_(2.0) * m)
-    z = u * u
-    r = coeffs[-1]
-    for c in coeffs[-2::-1]:
-        r = r * z + c
-    r = r * z
-    return m * q, s * q, k * ln2_hi + (t_(2.0) * u + u * r + k * ln2_lo)
+    return m * q, s * q, k * ln2_hi + (t_(2.0) * u + u * _log_series(u * u) + k * ln2_lo)
 
 
 @kernel(EXACT)
@@ -222,17 +228,13 @@ def log(x):
     """Natural log of a positive number (fdlibm's method); log(0) = -inf, NaN and +inf pass
     through. A subnormal x (the Poisson loss's ``y / a`` can be one) is scaled by 2**54 first."""
     t_ = type(x)
-    _, _, _, ln2_hi, ln2_lo, _, _, _, coeffs = _constants(x)
+    _, _, _, ln2_hi, ln2_lo, _, _, _, _ = _constants(x)
     subnormal = x < np.finfo(t_).tiny
     m, k = _split_exponent(x * t_(2.0**54) if subnormal else x)
     k = k - t_(54.0) if subnormal else k
     f = m - t_(1.0)
     s = f / (t_(2.0) + f)
-    z = s * s
-    r = coeffs[-1]
-    for c in coeffs[-2::-1]:
-        r = r * z + c
-    r = r * z
+    r = _log_series(s * s)
     half_f2 = t_(0.5) * f * f
     y = s * (half_f2 + r) + k * ln2_lo - half_f2 + f + k * ln2_hi
     y = -t_(np.inf) if x == t_(0.0) else y
