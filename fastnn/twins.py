@@ -27,6 +27,8 @@ import numba
 import numba.np.ufunc.parallel
 import numpy as np
 
+from .kernels.network import Net
+
 #: The twin that lost is tried again every this many calls (the machine's load changes), if it
 #: was at most RETRY_SLOWDOWN times slower; else its time is halved and the re-try postponed.
 #: A serial twin that lost is re-tried only while the parallel one runs more than RETRY_LOADED
@@ -110,9 +112,12 @@ def thread_count():
 
 def _argument_key(value):
     """What numba's type of ``value`` depends on, found in a microsecond: an array's dtype, ndim,
-    layout, writability and alignment; a tuple's class and items; else the Python type."""
+    layout, writability and alignment; a ``Net``'s codes too (numba types them as constants); a
+    tuple's class and items; else the Python type."""
     if isinstance(value, np.ndarray):
         return value.dtype, value.ndim, value.flags.num & _TYPED_FLAGS
+    if isinstance(value, Net):
+        return Net, _argument_key(value.sizes), value.activation, type(value.leak), value.output
     if isinstance(value, tuple):
         return (type(value),) + tuple(_argument_key(item) for item in value)
     return type(value)

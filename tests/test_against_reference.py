@@ -138,3 +138,25 @@ def test_reference_imports_numpy_only():
     imported |= {node.module or "." for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported == {"numpy"}
 
+
+
+def test_each_activation_runs_its_own_kernel_when_called_from_python():
+    """Net's codes are constants of its numba type. Called from Python one after another in one
+    process, the forward pass of each activation must run that activation's kernel (numba's
+    dispatcher caches an argument's type by a fingerprint that ignores a plain int's value: it
+    would reuse the first network's kernel for every later one)."""
+    from fastnn.kernels.network import forward_block
+    from fastnn.layout import Layout
+    from fastnn.training import make_net
+
+    rng = np.random.RandomState(0)
+    sizes = (2, 5, 1)
+    X = rng.randn(2, 64)
+    params = reference.initialize_parameters(sizes, "he", seed=0)
+    theta = Layout(sizes).from_dict(params, np.float64)
+    for activation in list(ACTIVATIONS) + list(ACTIVATIONS)[::-1]:
+        net = make_net(sizes, fastnn.functional.ACTIVATIONS[activation], 0.3, 0, np.dtype(np.float64))
+        A, D = np.zeros((6, 64)), np.zeros((6, 64))
+        forward_block(theta, net, X, 0, A, D, 64)
+        _, cache = reference.forward(X, params, activation, leak=0.3)
+        assert np.max(np.abs(A[:5] - cache[0][1])) <= 1e-14, activation

@@ -22,6 +22,14 @@ def test_every_table_names_the_same_entries_as_its_reference():
         assert len(set(table.values())) == len(table)  # one code per name
 
 
+def test_every_code_has_the_kernel_a_network_of_its_kind_compiles():
+    """A kernel passed a ``Net`` runs the case kernel of its constant code (``Kernel.cases``); a
+    code without one would compile every branch again."""
+    assert set(activations.activate_row.cases) == set(activations.ACTIVATIONS.values())
+    assert set(losses.output_loss_delta.cases) == set(losses.OUTPUTS.values())
+    assert set(losses.output_activation.cases) == set(losses.OUTPUTS.values())
+
+
 def test_the_estimators_names_are_aliases_of_the_activation_table():
     assert set(activations.SKLEARN_NAMES) <= set(activations.ACTIVATIONS)
     assert HIDDEN_ACTIVATIONS["logistic"] == activations.ACTIVATIONS["sigmoid"] and "sigmoid" not in HIDDEN_ACTIVATIONS

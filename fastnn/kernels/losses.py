@@ -35,51 +35,55 @@ OUTPUTS = {
 
 
 @kernel(REDUCE)
-def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
-    """Weighted loss of a block's outputs; writes dloss/dz to ``D[row:row + n_out, :n]``.
-
-    ``Z[row + j, s]`` is the logit z of output j for sample ``col + s`` of the targets ``Y`` and
-    sample weights ``w`` (1/m each for a mean). Returns the loss summed in float64. ``LOGISTIC``
-    computes its loss from the logit, never from a rounded probability, so it is finite for any
-    finite z: ``loss = max(z, 0) - y z + log1p(exp(-|z|))`` with
-    ``log1p(exp(-|z|)) = -log(sigmoid(|z|))``, and ``dloss/dz = sigmoid(z) - y``. ``LOG_LOSS``
-    overwrites the logits with ``exp(z - max z)``. (Unsigned column index: see ``fastnn.kernels.rows``.)
-    """
+def _logistic_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
+    """``output_loss_delta`` for LOGISTIC: the loss from the logit, never from a rounded
+    probability, so it is finite for any finite z: ``loss = max(z, 0) - y z + log1p(exp(-|z|))``
+    with ``log1p(exp(-|z|)) = -log(sigmoid(|z|))``, and ``dloss/dz = sigmoid(z) - y``."""
     zero = Z.dtype.type(0.0)
     col = np.uint64(col)
     loss = 0.0
-    if kind == LOGISTIC:
-        for j in range(n_out):
-            for s in range(n):
-                c = col + np.uint64(s)
-                z = Z[row + j, s]
-                y = Y[j, c]
-                p, p_neg, softplus = vmath.logistic_softplus(abs(z))  # sigmoid(|z|), 1 - it, -log(it)
-                # max(z, 0) - y z is exact for y in {0, 1}: no cancellation against -log(p)
-                loss += w[c] * (((z if z > zero else zero) - y * z) + softplus)
-                a = p if z >= zero else p_neg
-                D[row + j, s] = w[c] * (a - y)
-    elif kind == BINARY_LOG_LOSS:
-        loss = _binary_log_loss_delta(Z, row, n_out, Y, w, col, D, n)
-    elif kind == LOG_LOSS:
-        loss = _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n)
-    elif kind == SQUARED_ERROR:
-        half = Z.dtype.type(0.5)
-        for j in range(n_out):
-            for s in range(n):
-                c = col + np.uint64(s)
-                d = Z[row + j, s] - Y[j, c]
-                loss += w[c] * (half * d * d)
-                D[row + j, s] = w[c] * d
-    else:  # POISSON
-        for j in range(n_out):
-            for s in range(n):
-                c = col + np.uint64(s)
-                a = vmath.exp(Z[row + j, s])
-                y = Y[j, c]
-                ylogy = y * vmath.log(y / a) if y > zero else zero  # xlogy(y, y / a)
-                loss += w[c] * (ylogy - y + a)
-                D[row + j, s] = w[c] * (a - y)
+    for j in range(n_out):
+        for s in range(n):
+            c = col + np.uint64(s)
+            z = Z[row + j, s]
+            y = Y[j, c]
+            p, p_neg, softplus = vmath.logistic_softplus(abs(z))  # sigmoid(|z|), 1 - it, -log(it)
+            # max(z, 0) - y z is exact for y in {0, 1}: no cancellation against -log(p)
+            loss += w[c] * (((z if z > zero else zero) - y * z) + softplus)
+            a = p if z >= zero else p_neg
+            D[row + j, s] = w[c] * (a - y)
+    return loss
+
+
+@kernel(REDUCE)
+def _squared_error_delta(kind, Z, row, n_out, Y, w, col, D, n):
+    """``output_loss_delta`` for SQUARED_ERROR."""
+    half = Z.dtype.type(0.5)
+    col = np.uint64(col)
+    loss = 0.0
+    for j in range(n_out):
+        for s in range(n):
+            c = col + np.uint64(s)
+            d = Z[row + j, s] - Y[j, c]
+            loss += w[c] * (half * d * d)
+            D[row + j, s] = w[c] * d
+    return loss
+
+
+@kernel(REDUCE)
+def _poisson_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
+    """``output_loss_delta`` for POISSON."""
+    zero = Z.dtype.type(0.0)
+    col = np.uint64(col)
+    loss = 0.0
+    for j in range(n_out):
+        for s in range(n):
+            c = col + np.uint64(s)
+            a = vmath.exp(Z[row + j, s])
+            y = Y[j, c]
+            ylogy = y * vmath.log(y / a) if y > zero else zero  # xlogy(y, y / a)
+            loss += w[c] * (ylogy - y + a)
+            D[row + j, s] = w[c] * (a - y)
     return loss
 
 
@@ -94,7 +98,7 @@ def clipped(p):
 
 
 @kernel(REDUCE)
-def _binary_log_loss_delta(Z, row, n_out, Y, w, col, D, n):
+def _binary_log_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
     """``output_loss_delta`` for BINARY_LOG_LOSS, scikit-learn's way: ``p = 1 / (1 + exp(-z))``
     (scipy's ``expit``: for z > 0 its only roundings are those of ``1 + exp(-z)`` and of the
     division, so exp's last-bit error does not reach p), then ``-(xlogy(y, q) + xlogy(1 - y, 1 - q))``
@@ -116,7 +120,7 @@ def _binary_log_loss_delta(Z, row, n_out, Y, w, col, D, n):
 
 
 @kernel(REDUCE)
-def _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n):
+def _softmax_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
     """``output_loss_delta`` for LOG_LOSS: softmax over each sample's ``n_out`` logits.
 
     ``p_j = exp(z_j - m) / T`` and ``-log p_j = log T - (z_j - m)``, with m the sample's largest
@@ -152,30 +156,86 @@ def _softmax_loss_delta(Z, row, n_out, Y, w, col, D, n):
     return loss
 
 
+_LOSS_DELTAS = {LOGISTIC: _logistic_loss_delta, BINARY_LOG_LOSS: _binary_log_loss_delta, LOG_LOSS: _softmax_loss_delta,
+                SQUARED_ERROR: _squared_error_delta, POISSON: _poisson_loss_delta}
+
+
+@kernel(REDUCE)
+def output_loss_delta(kind, Z, row, n_out, Y, w, col, D, n):
+    """Weighted loss of a block's outputs; writes dloss/dz to ``D[row:row + n_out, :n]``.
+
+    ``Z[row + j, s]`` is the logit z of output j for sample ``col + s`` of the targets ``Y`` and
+    sample weights ``w`` (1/m each for a mean). Returns the loss summed in float64. ``LOG_LOSS``
+    overwrites the logits with ``exp(z - max z)``. One kernel per kind (``_LOSS_DELTAS``); a kernel
+    that passes a constant kind compiles only its own (``Kernel.cases``). (Unsigned column index:
+    see ``fastnn.kernels.rows``.)
+    """
+    if kind == LOGISTIC:
+        return _logistic_loss_delta(kind, Z, row, n_out, Y, w, col, D, n)
+    if kind == BINARY_LOG_LOSS:
+        return _binary_log_loss_delta(kind, Z, row, n_out, Y, w, col, D, n)
+    if kind == LOG_LOSS:
+        return _softmax_loss_delta(kind, Z, row, n_out, Y, w, col, D, n)
+    if kind == SQUARED_ERROR:
+        return _squared_error_delta(kind, Z, row, n_out, Y, w, col, D, n)
+    return _poisson_loss_delta(kind, Z, row, n_out, Y, w, col, D, n)
+
+
+output_loss_delta.cases = _LOSS_DELTAS
+
+
+@kernel(EXACT)
+def _softmax(kind, Z, row, n_out, n):
+    for s in range(n):
+        m = Z[row, s]
+        for j in range(1, n_out):
+            z = Z[row + j, s]
+            m = z if z > m else m
+        total = Z.dtype.type(0.0)
+        for j in range(n_out):
+            e = vmath.exp(Z[row + j, s] - m)
+            Z[row + j, s] = e
+            total += e
+        for j in range(n_out):
+            Z[row + j, s] /= total
+
+
+@kernel(EXACT)
+def _identity(kind, Z, row, n_out, n):
+    return
+
+
+@kernel(EXACT)
+def _exp(kind, Z, row, n_out, n):
+    for j in range(n_out):
+        for s in range(n):
+            Z[row + j, s] = vmath.exp(Z[row + j, s])
+
+
+@kernel(EXACT)
+def _sigmoid(kind, Z, row, n_out, n):
+    for j in range(n_out):
+        for s in range(n):
+            Z[row + j, s] = vmath.sigmoid(Z[row + j, s])
+
+
+_ACTIVATIONS = {LOGISTIC: _sigmoid, BINARY_LOG_LOSS: _sigmoid, LOG_LOSS: _softmax, SQUARED_ERROR: _identity,
+                POISSON: _exp}
+
+
 @kernel(EXACT)
 def output_activation(kind, Z, row, n_out, n):
     """Replace the logits ``Z[row:row + n_out, :n]`` by the output activation (probabilities for
-    the classification kinds, predicted values for the regression kinds)."""
+    the classification kinds, predicted values for the regression kinds); one kernel per kind
+    (``_ACTIVATIONS``, ``Kernel.cases``)."""
     if kind == LOG_LOSS:
-        for s in range(n):
-            m = Z[row, s]
-            for j in range(1, n_out):
-                z = Z[row + j, s]
-                m = z if z > m else m
-            total = Z.dtype.type(0.0)
-            for j in range(n_out):
-                e = vmath.exp(Z[row + j, s] - m)
-                Z[row + j, s] = e
-                total += e
-            for j in range(n_out):
-                Z[row + j, s] /= total
+        _softmax(kind, Z, row, n_out, n)
     elif kind == SQUARED_ERROR:
-        return
+        _identity(kind, Z, row, n_out, n)
     elif kind == POISSON:
-        for j in range(n_out):
-            for s in range(n):
-                Z[row + j, s] = vmath.exp(Z[row + j, s])
+        _exp(kind, Z, row, n_out, n)
     else:  # LOGISTIC, BINARY_LOG_LOSS
-        for j in range(n_out):
-            for s in range(n):
-                Z[row + j, s] = vmath.sigmoid(Z[row + j, s])
+        _sigmoid(kind, Z, row, n_out, n)
+
+
+output_activation.cases = _ACTIVATIONS

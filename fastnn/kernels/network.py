@@ -16,14 +16,43 @@ Conventions shared by every kernel (``fastnn.layout`` is their Python mirror):
 """
 from collections import namedtuple
 
+from numba.core import types
+from numba.extending import typeof_impl
+
 from .activations import activate_row
 from .options import EXACT, kernel
 from .products import forward_product, input_deltas, weight_gradient, wide
 from .rows import add_row_dots, one_output_backward, row_sum, weighted_row_sums
 
-#: What a kernel needs to know of a network: ``sizes`` (int64 array n_0..n_L), the hidden
-#: ``activation`` code, ``leak`` (leaky ReLU slope, in the parameters' dtype) and the ``output`` kind.
-Net = namedtuple("Net", "sizes activation leak output")
+
+class Net(namedtuple("Net", "sizes activation leak output")):
+    """What a kernel needs to know of a network: ``sizes`` (int64 array n_0..n_L), the hidden
+    ``activation`` code, ``leak`` (leaky ReLU slope, in the parameters' dtype) and the ``output`` kind.
+
+    numba types the two codes as constants (:func:`_typeof_net`), so each (activation, output) pair
+    compiles kernels of its own that hold only its branches: a first fit types, lowers and
+    optimises one activation and one loss, not six and five. The codes are held as :class:`Code`."""
+
+    __slots__ = ()
+
+    def __new__(cls, sizes, activation, leak, output):
+        return super().__new__(cls, sizes, Code(activation), leak, Code(output))
+
+
+class Code(int):
+    """An activation or output code in a ``Net``. numba's dispatcher types an argument by a
+    fingerprint that it caches, and a plain int's fingerprint is its type alone: a Net of another
+    activation would be given the first Net's constants and run the first Net's kernel. It cannot
+    fingerprint an int subclass, so it types each Net passed from Python afresh (:func:`_typeof_net`)."""
+
+    __slots__ = ()
+
+
+@typeof_impl.register(Net)
+def _typeof_net(net, context):
+    return types.NamedTuple([typeof_impl(net.sizes, context), types.literal(int(net.activation)),
+                             typeof_impl(net.leak, context), types.literal(int(net.output))], Net)
+
 
 #: Most inputs of a network ``n_x -> n_h -> 1`` whose backward pass is ``rows.one_output_backward``
 #: (one pass per pair of inputs and hidden unit; more inputs take ``add_row_dots``'s tiles).

@@ -78,7 +78,9 @@ class Kernel(CPUDispatcher):
       argument's plain type, not once per constant: numba types a constant argument as
       ``Literal[int](0)`` and compiles a specialisation for each, so a first fit compiled
       ``rows._weight`` 20 times and ``rows.weighted_row_sums`` 6 (22 s of 30 s; the constants
-      still fold once LLVM inlines the callee).
+      still fold once LLVM inlines the callee). A kernel with ``cases`` is the exception: called
+      with a constant first argument (an activation or output code, a constant in ``Net``'s type),
+      it is the kernel ``cases`` holds for that value, which has only that branch to compile.
     - It is cached (on disk, ``cache=True``) where :mod:`fastnn.kernels.cache` finds room, never
       failing on a read-only install, and recompiled when any kernels module changes.
     - A kernel called from another kernel, and not found in the cache, compiles for linking only
@@ -88,13 +90,30 @@ class Kernel(CPUDispatcher):
     - Python's garbage collector pauses while a kernel compiles (:func:`_collection_paused`).
     """
 
+    #: Constant first argument -> the kernel (with the same parameters) that runs for it: a kernel
+    #: that branches on a code then compiles, for a caller that passes a constant, only the
+    #: branch it takes (numba's own pruning leaves every branch of ``if code == TANH`` in).
+    cases = {}
+
     def compile(self, sig):
         with _collection_paused():
             return super().compile(sig)
 
+    def _case(self, args):
+        """The kernel of ``cases`` for a first argument typed as a constant, else None."""
+        if args and isinstance(args[0], numba_types.IntegerLiteral):
+            return self.cases.get(args[0].literal_value)
+        return None
+
     def get_call_template(self, args, kws):
-        plain = tuple(numba_types.unliteral(a) for a in args)
-        pysig, args = self._compiler.fold_argument_types(plain, {k: numba_types.unliteral(v) for k, v in kws.items()})
+        case = self._case(args)
+        if case is not None:  # compiled for the constant, which the caller's lowering finds it by
+            return case._template((args[0],) + tuple(numba_types.unliteral(a) for a in args[1:]), kws)
+        return self._template(tuple(numba_types.unliteral(a) for a in args), kws)
+
+    def _template(self, args, kws):
+        """numba's call template for ``args``, compiled for linking first if need be."""
+        pysig, args = self._compiler.fold_argument_types(args, {k: numba_types.unliteral(v) for k, v in kws.items()})
         args = tuple(args)
         if self._can_compile and args not in self.overloads and args not in self._linkable:
             self._compile_linkable(args)
@@ -107,6 +126,9 @@ class Kernel(CPUDispatcher):
         """The compiled function for ``sig``; for a signature compiled for linking only, the key its
         callers' lowering finds it by (numba's ``types.Dispatcher.get_impl_key``)."""
         args = tuple(sigutils.normalize_signature(sig)[0])
+        case = self._case(args)
+        if case is not None:
+            return case.get_overload(sig)
         if args not in self.overloads and args in self._linkable:
             return self._linkable[args][0]
         return super().get_overload(sig)
