@@ -147,13 +147,14 @@ def warm_up(X, Y, **settings):
 
 
 def compile_kernels(args):
-    """Compile every kernel (both dtypes, both twins, the estimators' too) into numba's on-disk
-    cache, so that later processes start warm: for Docker images and CI."""
+    """Compile every kernel (both dtypes, both twins, the estimators' too) for every hidden
+    activation, or those of --activations, into numba's on-disk cache, so that later processes
+    start warm: for Docker images and CI."""
     from .kernels.cache import cache_info
     from .precompile import compile_all
 
     began = time.perf_counter()
-    compile_all(progress=args.progress, jobs=args.jobs)
+    compile_all(progress=args.progress, jobs=args.jobs, activations=args.activations)
     info = cache_info()
     where = f"{info['path']} ({KINDS[info['kind']]})" if info["path"] else "no cache (not writable)"
     print(f"compiled in {time.perf_counter() - began:.1f} s into {where}")
@@ -293,7 +294,9 @@ def build_parser():
                               description=compile_kernels.__doc__)
     run.add_argument("--no-progress", dest="progress", action="store_false", help="print no progress")
     run.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4),
-                     help="worker processes (default: one a CPU, at most 4: the tasks there are)")
+                     help="worker processes (default: one a CPU, at most 4)")
+    run.add_argument("--activations", nargs="+", metavar="NAME",
+                     help="hidden activations to compile for (default: every one; each costs about as much)")
     run.set_defaults(run=compile_kernels)
 
     run = commands.add_parser("cache", help="where the compiled kernels are cached", description=cache.__doc__)

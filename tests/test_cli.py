@@ -121,17 +121,32 @@ def test_demo_warm_up_compiles_both_twins_before_the_timed_fit():
 def test_compile_runs_every_step_and_leaves_every_twin_compiled():
     """``fastnn compile`` shows its progress (tqdm's bar, or a line per task without tqdm) and
     compiles the parallel twin of each training kernel for every signature its serial twin got:
-    a new process running the same steps loads every twin from the cache, compiling none."""
-    done = fastnn_command("compile")
+    a new process running the same steps loads every twin from the cache, compiling none. (One
+    activation: each compiles kernels of its own, about as long.)"""
+    done = fastnn_command("compile", "--activations", "relu")
     assert done.returncode == 0, done.stderr
     assert "4/4" in done.stderr + done.stdout and "compiled in" in done.stdout  # 2 dtypes x (fit, estimators)
-    code = ("from fastnn.precompile import TASKS, TWINS, compile_task\n"
-            "for task in TASKS:\n    compile_task(*task)\n"
+    code = ("from fastnn.precompile import TWINS, compile_task, tasks\n"
+            "for task in tasks(['relu']):\n    compile_task(*task)\n"
             "print(all(not twin.stats.cache_misses and twin.stats.cache_hits for pair in TWINS for twin in pair))\n")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT] + sys.path))
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout.split() == ["True"]
+
+
+def test_compile_tasks_by_activation():
+    """Each activation of ``fastnn.fit`` is a task of the seeds' API, each of scikit-learn's four one of
+    the estimators', in both dtypes; scikit-learn's names are accepted; an unknown one is an error."""
+    from fastnn.kernels.activations import ACTIVATIONS
+    from fastnn.precompile import tasks
+
+    assert len(tasks()) == 2 * (len(ACTIVATIONS) + 4)
+    assert sorted(tasks(["logistic"])) == sorted(tasks(["sigmoid"]))
+    assert {(kind, activation) for _, kind, activation in tasks(["logistic", "arctan"])} == {
+        ("functional", "sigmoid"), ("estimators", "logistic"), ("functional", "arctan")}
+    with pytest.raises(ValueError, match="unknown activation 'softsign'"):
+        tasks(["softsign"])
 
 
 @pytest.mark.parametrize("command, options", [
