@@ -117,7 +117,7 @@ def _argument_key(value):
     if isinstance(value, np.ndarray):
         return value.dtype, value.ndim, value.flags.num & _TYPED_FLAGS
     if isinstance(value, Net):
-        return Net, _argument_key(value.sizes), value.activation, type(value.leak), value.output
+        return Net, _argument_key(value.sizes), value.activation, type(value.leak), value.output, value.backward
     if isinstance(value, tuple):
         return (type(value),) + tuple(_argument_key(item) for item in value)
     return type(value)

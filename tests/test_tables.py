@@ -6,7 +6,7 @@ import pytest
 
 from fastnn import reference
 from fastnn.estimators.network import HIDDEN_ACTIVATIONS
-from fastnn.kernels import activations, losses, optimizers
+from fastnn.kernels import activations, losses, network, optimizers
 from fastnn.solvers import optimizer
 
 from .test_output_kinds import run_output, targets
@@ -28,6 +28,7 @@ def test_every_code_has_the_kernel_a_network_of_its_kind_compiles():
     assert set(activations.activate_row.cases) == set(activations.ACTIVATIONS.values())
     assert set(losses.output_loss_delta.cases) == set(losses.OUTPUTS.values())
     assert set(losses.output_activation.cases) == set(losses.OUTPUTS.values())
+    assert set(network.backward_pass.cases) == {network.ONE_OUTPUT, network.LAYERS}
 
 
 def test_the_estimators_names_are_aliases_of_the_activation_table():

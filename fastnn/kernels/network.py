@@ -25,25 +25,39 @@ from .products import forward_product, input_deltas, weight_gradient, wide
 from .rows import add_row_dots, one_output_backward, row_sum, weighted_row_sums
 
 
-class Net(namedtuple("Net", "sizes activation leak output")):
-    """What a kernel needs to know of a network: ``sizes`` (int64 array n_0..n_L), the hidden
-    ``activation`` code, ``leak`` (leaky ReLU slope, in the parameters' dtype) and the ``output`` kind.
+#: Most inputs of a network ``n_x -> n_h -> 1`` whose backward pass is ``rows.one_output_backward``
+#: (one pass per pair of inputs and hidden unit; more inputs take ``add_row_dots``'s tiles).
+FUSED_INPUTS = 4
 
-    numba types the two codes as constants (:func:`_typeof_net`), so each (activation, output) pair
-    compiles kernels of its own that hold only its branches: a first fit types, lowers and
-    optimises one activation and one loss, not six and five. The codes are held as :class:`Code`."""
+#: How a network's backward pass runs (``Net.backward``): ``ONE_OUTPUT``, for ``n_x -> n_h -> 1``
+#: with at most ``FUSED_INPUTS`` inputs (the seeds' networks), by ``rows.one_output_backward``;
+#: ``LAYERS``, for every other network, layer by layer.
+LAYERS, ONE_OUTPUT = range(2)
+
+
+class Net(namedtuple("Net", "sizes activation leak output backward")):
+    """What a kernel needs to know of a network: ``sizes`` (int64 array n_0..n_L), the hidden
+    ``activation`` code, ``leak`` (leaky ReLU slope, in the parameters' dtype), the ``output`` kind
+    and how its ``backward`` pass runs (from ``sizes``).
+
+    numba types the three codes as constants (:func:`_typeof_net`), so each combination compiles
+    kernels of its own that hold only its branches: a first fit types, lowers and optimises one
+    activation, one loss and one backward pass, not six, five and two. The codes are held as
+    :class:`Code`."""
 
     __slots__ = ()
 
-    def __new__(cls, sizes, activation, leak, output):
-        return super().__new__(cls, sizes, Code(activation), leak, Code(output))
+    def __new__(cls, sizes, activation, leak, output, backward=None):  # every field: numba types Net(...) by them
+        if backward is None:
+            backward = ONE_OUTPUT if len(sizes) == 3 and sizes[2] == 1 and sizes[0] <= FUSED_INPUTS else LAYERS
+        return super().__new__(cls, sizes, Code(activation), leak, Code(output), Code(backward))
 
 
 class Code(int):
-    """An activation or output code in a ``Net``. numba's dispatcher types an argument by a
-    fingerprint that it caches, and a plain int's fingerprint is its type alone: a Net of another
-    activation would be given the first Net's constants and run the first Net's kernel. It cannot
-    fingerprint an int subclass, so it types each Net passed from Python afresh (:func:`_typeof_net`)."""
+    """A code in a ``Net``. numba's dispatcher types an argument by a fingerprint that it caches,
+    and a plain int's fingerprint is its type alone: a Net of another activation would be given
+    the first Net's constants and run the first Net's kernel. It cannot fingerprint an int
+    subclass, so it types each Net passed from Python afresh (:func:`_typeof_net`)."""
 
     __slots__ = ()
 
@@ -51,12 +65,9 @@ class Code(int):
 @typeof_impl.register(Net)
 def _typeof_net(net, context):
     return types.NamedTuple([typeof_impl(net.sizes, context), types.literal(int(net.activation)),
-                             typeof_impl(net.leak, context), types.literal(int(net.output))], Net)
+                             typeof_impl(net.leak, context), types.literal(int(net.output)),
+                             types.literal(int(net.backward))], Net)
 
-
-#: Most inputs of a network ``n_x -> n_h -> 1`` whose backward pass is ``rows.one_output_backward``
-#: (one pass per pair of inputs and hidden unit; more inputs take ``add_row_dots``'s tiles).
-FUSED_INPUTS = 4
 
 #: Training data, feature-major: ``X`` (n_features, n), ``Y`` (n_outputs, n), per-sample weights ``w``
 #: (``1/n`` each for a mean loss).
@@ -113,13 +124,25 @@ def backward_block(theta, net, X, col, x_rows, A, D, T, grad, n):
     sample-major if ``x_rows``, which only a wide first layer takes).
 
     Adds each layer's ``dW = delta a_prev^T`` and ``db = sum(delta)`` over the block to ``grad``
-    and turns D's hidden rows into deltas: ``delta_prev = (W^T delta) * f'(z_prev)``.
+    and turns D's hidden rows into deltas: ``delta_prev = (W^T delta) * f'(z_prev)``. The pass is
+    the kernel of ``net.backward``'s case (``Kernel.cases``).
     """
+    backward_pass(net.backward, theta, net, X, col, x_rows, A, D, T, grad, n)
+
+
+@kernel(EXACT)
+def _one_output_backward(kind, theta, net, X, col, x_rows, A, D, T, grad, n):
+    """``backward_block`` of a ``ONE_OUTPUT`` network: one fused pass (its first layer, at most
+    ``FUSED_INPUTS`` wide, never reads sample-major rows)."""
+    one_output_backward(theta, X, col, A, D, net.sizes[0], net.sizes[1], grad, n)
+
+
+@kernel(EXACT)
+def _layers_backward(kind, theta, net, X, col, x_rows, A, D, T, grad, n):
+    """``backward_block`` of a ``LAYERS`` network: layer by layer, each product by BLAS (wide) or
+    by the row tiles."""
     sizes = net.sizes
     n_layers = sizes.shape[0] - 1
-    if n_layers == 2 and sizes[2] == 1 and sizes[0] <= FUSED_INPUTS and not x_rows:  # the seeds' networks
-        one_output_backward(theta, X, col, A, D, sizes[0], sizes[1], grad, n)
-        return
     p = theta.shape[0]  # offsets are walked back from the ends
     row = output_row(sizes) + sizes[n_layers]
     for layer in range(n_layers, 0, -1):
@@ -140,3 +163,15 @@ def backward_block(theta, net, X, col, x_rows, A, D, T, grad, n):
             add_row_dots(D, row, n_out, A, prev, 0, n_in, grad, p, n_in, n)
         if layer > 1:
             input_deltas(theta, p, n_in, n_out, D, row, prev, T, n)
+
+
+@kernel(EXACT)
+def backward_pass(kind, theta, net, X, col, x_rows, A, D, T, grad, n):
+    """``backward_block`` by ``kind`` (``ONE_OUTPUT`` or ``LAYERS``)."""
+    if kind == ONE_OUTPUT:
+        _one_output_backward(kind, theta, net, X, col, x_rows, A, D, T, grad, n)
+    else:
+        _layers_backward(kind, theta, net, X, col, x_rows, A, D, T, grad, n)
+
+
+backward_pass.cases = {ONE_OUTPUT: _one_output_backward, LAYERS: _layers_backward}
