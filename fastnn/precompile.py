@@ -9,6 +9,7 @@ twin compiles for every signature its serial twin got; the tasks run in worker p
 core, since numba compiles one function at a time in a process.
 """
 import concurrent.futures
+import itertools
 import multiprocessing
 import warnings
 
@@ -28,28 +29,31 @@ TWINS = ((train.gradient_descent, train.gradient_descent_parallel), (train.loss_
 
 
 def _functional(dtype, activation):
-    """The seeds' API: ``fit``, ``predict_proba``, ``cost_and_gradients``."""
+    """The seeds' API: ``fit``, ``predict_proba``, ``cost_and_gradients``, for one hidden layer and
+    for two (each its own backward pass, ``kernels.network.Net``)."""
     import fastnn
 
     X, Y = fastnn.datasets.moons(n_samples=40, noise=0.25, seed=0)
     X = X.astype(dtype)
-    params, _ = fastnn.fit(X, Y, 0.5, 3, 2, dtype=dtype, activation=activation)
-    fastnn.predict_proba(X, params, activation)
-    fastnn.cost_and_gradients(X, Y, params, activation)
+    for hidden in (3, (3, 2)):
+        params, _ = fastnn.fit(X, Y, 0.5, hidden, 2, dtype=dtype, activation=activation)
+        fastnn.predict_proba(X, params, activation)
+        fastnn.cost_and_gradients(X, Y, params, activation)
 
 
 def _estimators(dtype, activation):
     """``MLPClassifier`` (binary and multi-class) and ``MLPRegressor``, every solver, with and
-    without early stopping and sample weights."""
+    without early stopping and sample weights; 3 features and 6 (a one-output network of at most
+    ``FUSED_INPUTS`` inputs has a backward pass of its own, ``kernels.network.Net``)."""
     from .estimators import MLPClassifier, MLPRegressor
 
     rng = np.random.RandomState(0)
-    X = rng.normal(size=(60, 3)).astype(dtype)
-    labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
     weights = rng.uniform(0.5, 1.5, size=60)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for solver in ("sgd", "adam", "lbfgs"):
+        for solver, n_features in itertools.product(("sgd", "adam", "lbfgs"), (3, 6)):
+            X = rng.normal(size=(60, n_features)).astype(dtype)
+            labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
             for estimator, y in ((MLPClassifier, labels > 0), (MLPClassifier, labels), (MLPRegressor, X[:, 2])):
                 for options in ({}, {"early_stopping": True} if solver != "lbfgs" else {"alpha": 0.1}):
                     model = estimator(hidden_layer_sizes=(4,), activation=activation, solver=solver, max_iter=2,
