@@ -7,7 +7,8 @@
 By default it runs the gate set (``asv_bench/benchmarks/gate.py``, asv's ``-b`` ``GATE_SET``: a few cases,
 one per regime, each as a user's process runs it) against the baseline, the last accepted speed:
 the commit recorded in ``asv_bench/perf_baseline``, moved forward on purpose (see that file).
-Base and head the same commit (the baseline just moved to HEAD) is nothing to compare: it passes.
+Base and head the same commit (the baseline just moved to HEAD), or two commits that hold the same
+package, benchmarks and dependencies (``TIMED_PATHS``), is nothing to compare: it passes.
 
 Like ``asv continuous``, but built for a shared, noisy machine: both commits run from their own
 trees in this interpreter's environment (``asv_tools``: no build, no network), in alternating
@@ -138,6 +139,18 @@ def print_table(rows, base, head, factor):
     print(f"worse by = head/base (base/head for speed-ups): above {factor} fails the gate")
 
 
+#: What the gate's timings depend on: two commits that hold the same of these time the same code,
+#: and their figures could differ only by the machine's noise (a commit that moves the baseline
+#: forward, or touches only documentation, would otherwise be timed against its own code).
+TIMED_PATHS = ("fastnn", "asv_bench/benchmarks", "pyproject.toml")
+
+
+def _same_timed_code(base, head):
+    """Whether commits ``base`` and ``head`` hold the same :data:`TIMED_PATHS`."""
+    done = subprocess.run(["git", "diff", "--quiet", base, head, "--", *TIMED_PATHS], cwd=asv_tools.ROOT)
+    return done.returncode == 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", help=f"commit to compare against (default: the baseline in {BASELINE.name})")
@@ -165,6 +178,10 @@ def main(argv=None):
         parser.error(f"not a commit: {error.cmd[-1]}")
     if base == head:
         print(f"perf gate: base and head are the same commit {base[:8]}: nothing to compare")
+        print("perf gate: passed")
+        return 0
+    if _same_timed_code(base, head):
+        print(f"perf gate: {base[:8]} and {head[:8]} hold the same {', '.join(TIMED_PATHS)}: nothing to compare")
         print("perf gate: passed")
         return 0
     benches = args.bench or [GATE_SET]

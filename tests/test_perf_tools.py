@@ -103,6 +103,7 @@ def no_asv(scripts, monkeypatch):
 
     monkeypatch.setattr(gate.asv_tools, "run_commit", run_commit)
     monkeypatch.setattr(gate.asv_tools, "ensure_machine", lambda: None)
+    monkeypatch.setattr(gate, "_same_timed_code", lambda base, head: False)  # time them whatever they hold
     return gate, calls
 
 
@@ -114,6 +115,23 @@ def test_base_equal_to_head_passes_without_running_anything(no_asv, capsys):
     assert gate.main(["--base", head[:10], "--head", "HEAD"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert calls == [] and "nothing to compare" in out[0] and out[-1] == "perf gate: passed"
+
+
+def test_commits_that_hold_the_same_timed_code_pass_without_running_anything(scripts, monkeypatch, capsys):
+    """b4b68a7 -> 042fcd9 moved the baseline only (the same package: nothing to time); bf928d8 ->
+    b4b68a7 changed the kernels."""
+    gate = scripts[0]
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    moved, kernels = ("b4b68a7", "042fcd9"), ("bf928d8", "b4b68a7")
+    found = subprocess.run(["git", "cat-file", "-e", "042fcd9^{commit}"], cwd=ROOT, capture_output=True)
+    if found.returncode:
+        pytest.skip("a history without those commits")
+    assert gate._same_timed_code(*moved) and not gate._same_timed_code(*kernels)
+    monkeypatch.setattr(gate.asv_tools, "run_commit", lambda *args, **kwargs: pytest.fail("asv ran"))
+    assert gate.main(["--base", moved[0], "--head", moved[1]]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "nothing to compare" in out[0] and out[-1] == "perf gate: passed"
 
 
 def test_by_default_the_gate_set_runs_against_the_baseline_in_alternating_rounds(no_asv, monkeypatch, capsys):
