@@ -2,11 +2,12 @@
 hidden activation (or those asked for), into numba's on-disk cache (``fastnn compile``), so that a
 Docker image or a CI cache starts warm.
 
-A first use compiles only what it needs (one dtype, one activation and output kind, the serial
-twin, and the parallel twin only after a second of training, ``fastnn.twins.FasterTwin``). Here each task is a small real call
-(so that the kernels compile for exactly the types the package passes them), then each parallel
-twin compiles for every signature its serial twin got; the tasks run in worker processes, one a
-core, since numba compiles one function at a time in a process.
+A first use compiles only what it needs (one dtype; one activation, output kind and backward
+pass, ``fastnn.kernels.network.Net``; the serial twin, and the parallel twin only after a second of
+training, ``fastnn.twins.FasterTwin``). Here each task is a small real call (so that the kernels
+compile for exactly the types the package passes them), then each parallel twin compiles for
+every signature its serial twin got; the tasks run in worker processes, one a core, since numba
+compiles one function at a time in a process.
 """
 import concurrent.futures
 import itertools

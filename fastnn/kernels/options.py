@@ -79,8 +79,9 @@ class Kernel(CPUDispatcher):
       ``Literal[int](0)`` and compiles a specialisation for each, so a first fit compiled
       ``rows._weight`` 20 times and ``rows.weighted_row_sums`` 6 (22 s of 30 s; the constants
       still fold once LLVM inlines the callee). A kernel with ``cases`` is the exception: called
-      with a constant first argument (an activation or output code, a constant in ``Net``'s type),
-      it is the kernel ``cases`` holds for that value, which has only that branch to compile.
+      with a constant first argument (an activation, output or backward code, constants of
+      ``Net``'s type), it is the kernel ``cases`` holds for that value, which has only that branch
+      to compile.
     - It is cached (on disk, ``cache=True``) where :mod:`fastnn.kernels.cache` finds room, never
       failing on a read-only install, and recompiled when any kernels module changes.
     - A kernel called from another kernel, and not found in the cache, compiles for linking only
