@@ -96,8 +96,7 @@ def compile_task(dtype, kind, activation):
 def compile_all(progress=True, jobs=1, activations=None):
     """Run every task of :func:`tasks` (for ``activations``, default all), in ``jobs`` worker
     processes (numba's compiler runs one function at a time in a process; the cache's saves are
-    locked, ``kernels.cache``), with a tqdm
-    bar if tqdm is installed (else a line per task)."""
+    locked, ``kernels.cache``), with a tqdm bar if tqdm is installed (else a line per task)."""
     todo = tasks(activations)
     bar = None
     if progress:
