@@ -23,12 +23,10 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import scipy.linalg  # noqa: F401  (loads SciPy's OpenBLAS, which starts its threads)
-from sklearn import neural_network
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_estimators import PAUSE, PREDICT_CASES, dataset, timed_fit  # noqa: E402
+from compare_estimators import PAUSE, PREDICT_CASES, predict_models  # noqa: E402
 
 TASKS = Path("/proc/self/task")
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -53,14 +51,7 @@ def cpu_seconds():
 def measure(case, rounds, kinds):
     """Median seconds of fastnn's ``predict_proba`` right after scikit-learn's and after a rest, and
     the CPU seconds per call of each kind of thread (``kinds``: thread id -> kind) during them."""
-    import fastnn
-
-    X, y = dataset(case.data, case.n_samples)
-    params = dict(hidden_layer_sizes=case.hidden, max_iter=1, random_state=0)
-    theirs = timed_fit(neural_network.MLPClassifier(**params), X[:5000], y[:5000])[1]
-    ours = timed_fit(fastnn.MLPClassifier(**params), X[:5000], y[:5000])[1]
-    ours.coefs_ = [c.copy() for c in theirs.coefs_]
-    ours.intercepts_ = [b.copy() for b in theirs.intercepts_]
+    X, theirs, ours = predict_models(case)
     for _ in range(4):  # loads the parallel twin (in the background) and runs it
         ours.predict_proba(X)
         time.sleep(PAUSE)

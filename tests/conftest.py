@@ -1,4 +1,8 @@
-"""Shared problems for the tests: the seeds' moons and a random problem with 7 features."""
+"""Shared problems for the tests: the seeds' moons and a random problem with 7 features; and
+:func:`load_script`, a module of ``scripts/``."""
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -8,6 +12,15 @@ from fastnn import reference
 ACTIVATIONS = sorted(reference.ACTIVATIONS)
 INITS = sorted(reference.INITS)
 DEPTHS = [(), (5,), (6, 4), (5, 4, 3)]
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+
+
+def load_script(name):
+    """``scripts/<name>.py`` as a module (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(f"fastnn_script_{name}", SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def moons(n_samples=300, seed=0):

@@ -1,21 +1,18 @@
 """scripts/blas_spin.py: that its per-thread CPU times go to the thread that used the CPU."""
-import importlib.util
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "blas_spin.py"
+from .conftest import load_script
+
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc/self/task (Linux)")
 
 
 @pytest.fixture(scope="module")
 def blas_spin():
-    spec = importlib.util.spec_from_file_location("fastnn_blas_spin_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("blas_spin")
 
 
 def test_a_busy_thread_is_charged_and_a_sleeping_one_is_not(blas_spin):

@@ -2,7 +2,6 @@
 reported instead of stopping the script."""
 import importlib.util
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,15 +9,12 @@ import pytest
 from fastnn import reference
 from fastnn.layout import Layout
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "compare.py"
+from .conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def compare():
-    spec = importlib.util.spec_from_file_location("fastnn_compare_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("compare")
 
 
 @pytest.mark.parametrize("hidden", [(), (5,), (6, 4)], ids=str)
