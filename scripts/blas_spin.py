@@ -33,6 +33,7 @@ _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def thread_ids():
+    """The ids of this process's threads."""
     return {int(path.name) for path in TASKS.iterdir()}
 
 
