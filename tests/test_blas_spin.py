@@ -16,23 +16,25 @@ def blas_spin():
 
 
 def test_a_busy_thread_is_charged_and_a_sleeping_one_is_not(blas_spin):
-    started = threading.Event()
+    started, stop = threading.Event(), threading.Event()
     ids = {}
 
-    def spin():
+    def spin():  # busy until told to stop, so that it is alive at both readings
         ids["busy"] = threading.get_native_id()
         started.set()
-        end = time.perf_counter() + 0.4
-        while time.perf_counter() < end:
+        while not stop.is_set():
             pass
 
     busy = threading.Thread(target=spin)
     busy.start()
-    started.wait()
-    before = blas_spin.cpu_seconds()
-    time.sleep(0.3)  # the main thread sleeps meanwhile
-    after = blas_spin.cpu_seconds()
-    busy.join()
+    try:
+        started.wait()
+        before = blas_spin.cpu_seconds()
+        time.sleep(0.3)  # the main thread sleeps meanwhile
+        after = blas_spin.cpu_seconds()
+    finally:
+        stop.set()
+        busy.join()
     main = threading.get_native_id()
     charged = after[ids["busy"]] - before[ids["busy"]]
     assert charged >= 0.03  # of 0.3 s: it ran on some CPU however loaded the machine
