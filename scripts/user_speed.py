@@ -19,7 +19,7 @@ case and tree, the median ratio peer / fastnn and fastnn's slowest call over its
     python scripts/user_speed.py --trees /old/tree .          # trees side by side, processes alternating
     python scripts/user_speed.py --busy                       # a busy loop on another core meanwhile
     python scripts/user_speed.py --between numpy              # a NumPy matmul before every fastnn call
-    python scripts/user_speed.py --avx2                       # every library on AVX2 code (avx2_environment)
+    python scripts/user_speed.py --avx2                       # every library on AVX2 code (scripts/avx2_env.py)
 """
 import argparse
 import json
@@ -32,6 +32,8 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import avx2_env  # noqa: E402
 CASES = ("fit5", "fit50", "mlp")
 LEARNING_RATE = 0.6
 ITERATIONS = 300
@@ -135,26 +137,8 @@ def _between(kind):
     return lambda: None
 
 
-def avx2_environment():
-    """Variables that run every library of a process on AVX2 code, as on an AVX2-only CPU: numba's
-    target, OpenBLAS's kernels, XLA's, and NumPy's run-time dispatch, whose AVX-512 features (the
-    ones this CPU has) are disabled. That last one matters: NumPy's own tanh is AVX-512 SIMD where
-    the CPU has it (0.74 ns an element on a Zen 5) and libm's elsewhere (4.2 ns), which halves the
-    NumPy loop's time at n_h=50."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__
-    except ImportError:  # NumPy 1.x
-        from numpy.core._multiarray_umath import __cpu_features__
-    avx512 = [name for name, on in __cpu_features__.items() if on and (name.startswith("AVX512") or name == "X86_V4")]
-    env = {"NUMBA_CPU_NAME": "haswell", "OPENBLAS_CORETYPE": "Haswell",
-           "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} --xla_cpu_max_isa=AVX2".strip()}
-    if avx512:
-        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(avx512)
-    return env
-
-
 def run_process(tree, case, pairs=0, between="none", warm=0, avx2=False):
-    env = dict(os.environ, PYTHONPATH=str(tree), **(avx2_environment() if avx2 else {}))
+    env = dict(os.environ, PYTHONPATH=str(tree), **(avx2_env.environment() if avx2 else {}))
     done = subprocess.run([sys.executable, __file__, "--child", case, "--pairs", str(pairs), "--between", between,
                            "--warm", str(warm)], env=env, capture_output=True, text=True, cwd=tree)
     if done.returncode:
@@ -170,7 +154,7 @@ def main():
     parser.add_argument("--pairs", type=int, default=7, help="interleaved rounds per process (default 7)")
     parser.add_argument("--between", choices=["none", "numpy"], default="none")
     parser.add_argument("--busy", action="store_true", help="keep one core busy with another process meanwhile")
-    parser.add_argument("--avx2", action="store_true", help="run every library on AVX2 code (avx2_environment)")
+    parser.add_argument("--avx2", action="store_true", help="run every library on AVX2 code (scripts/avx2_env.py)")
     parser.add_argument("--warm", type=float, default=2.0,
                         help="seconds of fastnn calls in the process that warms the cache first (default 2)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
