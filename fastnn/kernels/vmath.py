@@ -130,10 +130,18 @@ def exp_parts(x):
     it into its own (tanh, sigmoid). x is clamped to where 2**k is normal (exp(-708) ~ 3e-308
     stands in for smaller results).
     """
-    t_ = type(x)
-    shifter, lo, hi, ln2_hi, ln2_lo, _, even, odd, _ = _constants(x)
+    _, lo, hi, _, _, _, _, _, _ = _constants(x)
     x = hi if x > hi else x
     x = lo if x < lo else x
+    return _exp_parts_in_range(x)
+
+
+@kernel(EXACT)
+def _exp_parts_in_range(x):
+    """:func:`exp_parts` of an x already within its clamps (tanh's 2|x| <= 40 is): the clamps
+    are two compares and two blends a value (the seeds' 2 -> 50 -> 1 iteration: 2-3 % faster)."""
+    t_ = type(x)
+    shifter, _, _, ln2_hi, ln2_lo, _, even, odd, _ = _constants(x)
     t = x * t_(LOG2E) + shifter
     k = t - shifter
     r = x - k * ln2_hi
@@ -163,7 +171,7 @@ def tanh(x):
     tanh_one = _constants(x)[5]
     ax = abs(x)
     ax = tanh_one if ax > tanh_one else ax
-    n, m, scale = exp_parts(t_(2.0) * ax)
+    n, m, scale = _exp_parts_in_range(t_(2.0) * ax)
     e_m = scale * n + (scale - t_(1.0)) * m  # expm1(2|x|) * m
     y = e_m / (e_m + t_(2.0) * m)
     return -y if x < 0 else y
